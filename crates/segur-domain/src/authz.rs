@@ -1,0 +1,118 @@
+//! Authorization policy as a pure function: who may do what on which resource.
+//!
+//! The HTTP layer asks [`authorize`] before reaching tenant data; tenant isolation itself is
+//! enforced by the store's tenant-bound handle. A request by a user of another editor is
+//! reported as [`Denied::NotFound`] so that existence is not revealed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::org::{OrganisationKind, Role};
+
+/// What the caller is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub organisation_id: String,
+    pub organisation_kind: OrganisationKind,
+}
+
+/// What the caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read an editor's candidatures, solutions, deposits.
+    ReadEditorData,
+    /// Create or change an editor's candidatures and deposits.
+    WriteEditorData,
+    /// Manage an organisation's accounts (mandataire, représentant).
+    ManageAccounts,
+    /// Read the catalogue (dispositifs, calendars, REM).
+    ReadCatalogue,
+    /// Instruct proofs (ANS).
+    Instruct,
+    /// Refer / refuse a candidature (ANS référent).
+    Decide,
+    /// Financing queue (ASP).
+    HandleFinancing,
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The resource belongs to another editor: answer as if it did not exist.
+    NotFound,
+    /// The caller's role does not allow the action.
+    Forbidden,
+}
+
+/// May `actor` perform `action` on data owned by organisation `owner` (None for shared data)?
+pub fn authorize(actor: &Actor, action: Action, owner: Option<&str>) -> Result<(), Denied> {
+    use Action as A;
+    let is_owner = owner.is_some_and(|o| o == actor.organisation_id);
+    match actor.organisation_kind {
+        OrganisationKind::Editor => {
+            if owner.is_some() && !is_owner {
+                return Err(Denied::NotFound);
+            }
+            match action {
+                A::ReadCatalogue | A::ReadEditorData | A::WriteEditorData => Ok(()),
+                A::ManageAccounts => match actor.role {
+                    Role::EditorMandataire | Role::EditorRepresentant => Ok(()),
+                    _ => Err(Denied::Forbidden),
+                },
+                A::Instruct | A::Decide | A::HandleFinancing => Err(Denied::Forbidden),
+            }
+        }
+        OrganisationKind::Ans => match action {
+            A::ReadCatalogue | A::ReadEditorData => Ok(()),
+            A::Instruct => Ok(()),
+            A::Decide => match actor.role {
+                Role::AnsReferent | Role::AnsAdmin => Ok(()),
+                _ => Err(Denied::Forbidden),
+            },
+            A::ManageAccounts if is_owner && actor.role == Role::AnsAdmin => Ok(()),
+            _ => Err(Denied::Forbidden),
+        },
+        OrganisationKind::Asp => match action {
+            A::ReadCatalogue | A::HandleFinancing => Ok(()),
+            _ => Err(Denied::Forbidden),
+        },
+        OrganisationKind::Client => match action {
+            A::ReadCatalogue => Ok(()),
+            _ => Err(Denied::Forbidden),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn editor(role: Role, org: &str) -> Actor {
+        Actor { role, organisation_id: org.into(), organisation_kind: OrganisationKind::Editor }
+    }
+
+    #[test]
+    fn another_editor_sees_not_found() {
+        let a = editor(Role::EditorMandataire, "ed-a");
+        assert_eq!(authorize(&a, Action::ReadEditorData, Some("ed-b")), Err(Denied::NotFound));
+        assert_eq!(authorize(&a, Action::ReadEditorData, Some("ed-a")), Ok(()));
+    }
+
+    #[test]
+    fn salaries_cannot_manage_accounts() {
+        let s = editor(Role::EditorSalarie, "ed-a");
+        assert_eq!(authorize(&s, Action::ManageAccounts, Some("ed-a")), Err(Denied::Forbidden));
+        let r = editor(Role::EditorRepresentant, "ed-a");
+        assert_eq!(authorize(&r, Action::ManageAccounts, Some("ed-a")), Ok(()));
+    }
+
+    #[test]
+    fn only_referents_decide() {
+        let i = Actor { role: Role::AnsInstructeur, organisation_id: "ans".into(), organisation_kind: OrganisationKind::Ans };
+        assert_eq!(authorize(&i, Action::Decide, Some("ed-a")), Err(Denied::Forbidden));
+        assert_eq!(authorize(&i, Action::ReadEditorData, Some("ed-a")), Ok(()));
+        let r = Actor { role: Role::AnsReferent, ..i };
+        assert_eq!(authorize(&r, Action::Decide, Some("ed-a")), Ok(()));
+    }
+}

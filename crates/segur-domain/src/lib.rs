@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+pub mod authz;
+pub mod calendar;
+pub mod candidature;
+pub mod catalogue;
+pub mod error;
+pub mod org;
+pub mod proof;
+pub mod referencing;
+pub mod solution;
+
+pub use error::ParseError;
