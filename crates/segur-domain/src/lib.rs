@@ -9,5 +9,6 @@ pub mod org;
 pub mod proof;
 pub mod referencing;
 pub mod solution;
+pub mod world;
 
 pub use error::ParseError;
