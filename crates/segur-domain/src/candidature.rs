@@ -160,6 +160,10 @@ pub struct Candidature {
     /// Date the complete proof dossier was deemed deposited (LIF-05, drives BDC-02).
     #[serde(default)]
     pub complete_deposit_on: Option<jiff::civil::Date>,
+    /// NRU issued when the candidature was referenced (LIF-08). Links a referenced candidature
+    /// to the referencing other candidatures use as root (EQV-06 "validated in the root").
+    #[serde(default)]
+    pub obtained_nru: Option<Nru>,
 }
 
 impl Candidature {

@@ -8,7 +8,9 @@ pub mod error;
 pub mod org;
 pub mod proof;
 pub mod referencing;
+pub mod rules;
 pub mod solution;
+pub mod version;
 pub mod world;
 
 pub use error::ParseError;

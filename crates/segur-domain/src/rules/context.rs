@@ -1,0 +1,219 @@
+//! Indexes over a [`World`] built once per check, so that every rule is a hash lookup rather
+//! than a scan (a world of 1,000 candidatures is checked in well under a second).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use jiff::civil::Date;
+
+use super::settings::{CalendarChoice, RuleSettings, Settings};
+use super::{Diagnostic, cal, cnda, dep, eqv, her, lif, nam, pen, plan, psc};
+use crate::calendar::{Calendar, CalendarHistory, Milestone};
+use crate::catalogue::{DispositifCode, RemVersion, RequirementId};
+use crate::referencing::Nru;
+use crate::world::{Editor, World, WorldCandidature, WorldReferencing};
+
+/// Mapping of candidate requirement → source requirements, for one (root, candidate) pair of
+/// dispositifs, merged from every equivalence list in either direction.
+pub(crate) type EquivalenceMap<'a> = HashMap<&'a RequirementId, Vec<&'a RequirementId>>;
+
+/// A world, a check date and settings, with lookup indexes.
+pub struct CheckContext<'a> {
+    pub world: &'a World,
+    pub at: Date,
+    pub settings: &'a Settings,
+    candidatures: HashMap<&'a str, &'a WorldCandidature>,
+    referencings: HashMap<&'a Nru, &'a WorldReferencing>,
+    by_obtained_nru: HashMap<&'a Nru, &'a WorldCandidature>,
+    rems: HashMap<(&'a DispositifCode, &'a str), &'a RemVersion>,
+    editors: HashMap<&'a str, &'a Editor>,
+    calendars: HashMap<DispositifCode, CalendarHistory>,
+    equivalences:
+        RefCell<HashMap<(DispositifCode, DispositifCode), Rc<Option<EquivalenceMap<'a>>>>>,
+    validated: RefCell<HashMap<&'a str, Rc<HashSet<&'a RequirementId>>>>,
+}
+
+impl<'a> CheckContext<'a> {
+    pub fn new(world: &'a World, at: Date, settings: &'a Settings) -> Self {
+        // First occurrence wins for duplicated keys: a world with duplicates is reported by
+        // the loader; here we only need a stable answer.
+        let mut candidatures = HashMap::with_capacity(world.candidatures.len());
+        let mut by_obtained_nru = HashMap::new();
+        for c in &world.candidatures {
+            candidatures.entry(c.id.as_str()).or_insert(c);
+            if let Some(n) = &c.candidature.obtained_nru {
+                by_obtained_nru
+                    .entry(n)
+                    .and_modify(|prev: &mut &WorldCandidature| {
+                        if c.id < prev.id {
+                            *prev = c;
+                        }
+                    })
+                    .or_insert(c);
+            }
+        }
+        let mut referencings = HashMap::with_capacity(world.referencings.len());
+        for r in &world.referencings {
+            referencings.entry(&r.referencing.nru).or_insert(r);
+        }
+        let mut rems = HashMap::new();
+        for r in &world.rem_versions {
+            rems.entry((&r.dispositif, r.version.as_str())).or_insert(r);
+        }
+        let editors = world.editors.iter().map(|e| (e.id.as_str(), e)).collect();
+        let mut codes: Vec<&DispositifCode> =
+            world.calendars.iter().map(|c| &c.dispositif).collect();
+        codes.sort();
+        codes.dedup();
+        let calendars = codes
+            .into_iter()
+            .map(|d| (d.clone(), cal::history(world, d)))
+            .collect();
+        Self {
+            world,
+            at,
+            settings,
+            candidatures,
+            referencings,
+            by_obtained_nru,
+            rems,
+            editors,
+            calendars,
+            equivalences: RefCell::new(HashMap::new()),
+            validated: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn candidature(&self, id: &str) -> Option<&'a WorldCandidature> {
+        self.candidatures.get(id).copied()
+    }
+
+    pub fn referencing(&self, nru: &Nru) -> Option<&'a WorldReferencing> {
+        self.referencings.get(nru).copied()
+    }
+
+    /// The candidature that obtained this NRU, when the world knows it.
+    pub fn candidature_with_nru(&self, nru: &Nru) -> Option<&'a WorldCandidature> {
+        self.by_obtained_nru.get(nru).copied()
+    }
+
+    pub fn rem(&self, dispositif: &DispositifCode, version: &str) -> Option<&'a RemVersion> {
+        self.rems.get(&(dispositif, version)).copied()
+    }
+
+    pub fn editor(&self, id: &str) -> Option<&'a Editor> {
+        self.editors.get(id).copied()
+    }
+
+    /// Settings of a dispositif.
+    pub fn rules(&self, dispositif: &DispositifCode) -> &'a RuleSettings {
+        self.settings.get(dispositif)
+    }
+
+    pub fn calendar_history(&self, dispositif: &DispositifCode) -> Option<&CalendarHistory> {
+        self.calendars
+            .get(dispositif)
+            .filter(|h| !h.versions.is_empty())
+    }
+
+    /// The calendar used to check an event of `on` (CAL-02 setting).
+    pub fn calendar_for(&self, dispositif: &DispositifCode, on: Date) -> Option<&Calendar> {
+        let h = self.calendar_history(dispositif)?;
+        match self.rules(dispositif).cal02_calendar {
+            CalendarChoice::InForceAtEvent => h.in_force(on),
+            CalendarChoice::Current => h.current(),
+        }
+    }
+
+    /// The date of a milestone in the calendar used for an event of `on` (CAL-02).
+    pub fn milestone(&self, dispositif: &DispositifCode, m: Milestone, on: Date) -> Option<Date> {
+        self.calendar_for(dispositif, on)?.date(m).map(|d| d.date())
+    }
+
+    /// Candidate requirement → root requirements between two dispositifs, from the published
+    /// lists in either direction; `None` when no list links them.
+    pub(crate) fn equivalence(
+        &self,
+        root: &DispositifCode,
+        candidate: &DispositifCode,
+    ) -> Rc<Option<EquivalenceMap<'a>>> {
+        let key = (root.clone(), candidate.clone());
+        if let Some(m) = self.equivalences.borrow().get(&key) {
+            return Rc::clone(m);
+        }
+        let mut map: Option<EquivalenceMap<'a>> = None;
+        for l in &self.world.equivalence_lists {
+            if &l.from_dispositif == root && &l.to_dispositif == candidate {
+                let m = map.get_or_insert_with(|| HashMap::with_capacity(l.pairs.len()));
+                for p in &l.pairs {
+                    m.entry(&p.to_requirement)
+                        .or_default()
+                        .push(&p.from_requirement);
+                }
+            } else if &l.from_dispositif == candidate && &l.to_dispositif == root {
+                let m = map.get_or_insert_with(|| HashMap::with_capacity(l.pairs.len()));
+                for p in &l.pairs {
+                    m.entry(&p.from_requirement)
+                        .or_default()
+                        .push(&p.to_requirement);
+                }
+            }
+        }
+        if let Some(m) = map.as_mut() {
+            for v in m.values_mut() {
+                v.sort();
+                v.dedup();
+            }
+        }
+        let out = Rc::new(map);
+        self.equivalences.borrow_mut().insert(key, Rc::clone(&out));
+        out
+    }
+
+    /// Requirements with at least one validated proof in a candidature.
+    pub(crate) fn validated_requirements(
+        &self,
+        c: &'a WorldCandidature,
+    ) -> Rc<HashSet<&'a RequirementId>> {
+        if let Some(s) = self.validated.borrow().get(c.id.as_str()) {
+            return Rc::clone(s);
+        }
+        let set: HashSet<&RequirementId> = c
+            .deposits
+            .iter()
+            .filter(|d| d.status == crate::proof::ProofStatus::Validated)
+            .map(|d| &d.key.requirement)
+            .collect();
+        let out = Rc::new(set);
+        self.validated
+            .borrow_mut()
+            .insert(c.id.as_str(), Rc::clone(&out));
+        out
+    }
+
+    /// Every check concerning one candidature (unsorted).
+    pub(crate) fn check_one(&self, c: &'a WorldCandidature) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let p = match plan::plan_in(self, c) {
+            Ok(p) => {
+                out.extend(p.diagnostics.iter().cloned());
+                Some(p)
+            }
+            Err(e) => {
+                out.push(e.diagnostic());
+                None
+            }
+        };
+        out.extend(lif::check(self, c, p.as_ref()));
+        out.extend(her::check(self, c));
+        out.extend(eqv::check(self, c, p.as_ref()));
+        out.extend(nam::check(self, c));
+        out.extend(cnda::check(self, c));
+        out.extend(psc::check(self, c));
+        out.extend(pen::check(self, c));
+        out.extend(cal::check(self, c));
+        out.extend(dep::check(self, c, p.as_ref()));
+        out
+    }
+}

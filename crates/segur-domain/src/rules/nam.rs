@@ -1,0 +1,10 @@
+//! NAM — commercial names.
+
+use super::context::CheckContext;
+
+use super::Diagnostic;
+use crate::world::WorldCandidature;
+
+pub(crate) fn check(_ctx: &CheckContext<'_>, _c: &WorldCandidature) -> Vec<Diagnostic> {
+    Vec::new()
+}

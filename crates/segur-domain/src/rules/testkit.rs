@@ -1,0 +1,1 @@
+//! Builders of small worlds for the rules' tests.
