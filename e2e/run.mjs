@@ -1,0 +1,460 @@
+// Browser test of segur: starts the real binary on demo data, drives Debian's headless Chromium
+// through the editor's journey (home → connexion → tableau de bord → candidature → chapitre →
+// exigence), checks every page with axe-core (WCAG 2.1 A/AA), checks that the journey works
+// without JavaScript and that pages respect their own Content-Security-Policy.
+//
+// Usage: node e2e/run.mjs            (scripts/test.sh builds the binary first)
+// Environment:
+//   SEGUR_BIN                 path of the segur binary (default: target/debug/segur)
+//   CHROMIUM                  path of Chromium (default: `chromium` on PATH, then /usr/bin/chromium)
+//   SEGUR_UPDATE_SCREENSHOT=1 rewrite docs/screenshot.png from the dashboard (1280×800)
+//   SEGUR_E2E_HEADED=1        show the browser (debugging)
+
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+const DEMO_LOGIN = 'mandataire@monlps.demo';
+const DEMO_PASSWORD = 'segur-demo';
+const CANDIDATURE = 'monlps-psf';
+const VIEWPORT = { width: 1280, height: 800 };
+const SERVER_START_TIMEOUT_MS = 60_000;
+const STEP_TIMEOUT_MS = 15_000;
+/** Requirement IDs look like `SC.SSI/GEN.18` (see RequirementId::parse in segur-domain). */
+const REQUIREMENT_ID_RE = /[A-Z]+\.[A-Z0-9_/]+(?:\.\d{1,4})+/;
+
+// ---------------------------------------------------------------------------------------------
+// Tiny test harness: a scenario is a sequence of dependent steps; the first failing step ends
+// its scenario (later steps would only fail for the same reason) and the next scenario runs.
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+class StepFailure extends Error {}
+
+function assert(condition, message) {
+  if (!condition) throw new StepFailure(message);
+}
+
+async function scenario(name, body) {
+  console.log(`\n▶ ${name}`);
+  const step = async (label, fn) => {
+    const started = Date.now();
+    try {
+      const result = await fn();
+      passed += 1;
+      console.log(`  ✓ ${label} (${Date.now() - started} ms)`);
+      return result;
+    } catch (err) {
+      failed += 1;
+      const why = err instanceof StepFailure ? err.message : (err?.stack ?? String(err));
+      failures.push(`${name} › ${label}\n${indent(why, 4)}`);
+      console.log(`  ✗ ${label}\n${indent(why, 4)}`);
+      throw new ScenarioAborted();
+    }
+  };
+  try {
+    await body(step);
+  } catch (err) {
+    if (!(err instanceof ScenarioAborted)) {
+      failed += 1;
+      const why = err?.stack ?? String(err);
+      failures.push(`${name}\n${indent(why, 4)}`);
+      console.log(`  ✗ ${name}: unexpected error\n${indent(why, 4)}`);
+    }
+  }
+}
+
+class ScenarioAborted extends Error {}
+
+function indent(text, n) {
+  const pad = ' '.repeat(n);
+  return String(text)
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server under test.
+
+function findChromium() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '/usr/bin/chromium';
+  }
+}
+
+/** Spawns `segur serve --demo` on a free port and resolves with its URL once it says so. */
+async function startServer(dataDir) {
+  const bin = process.env.SEGUR_BIN ?? join(ROOT, 'target', 'debug', 'segur');
+  if (!existsSync(bin)) {
+    throw new Error(`segur binary not found at ${bin} (build it with: cargo build -p segur)`);
+  }
+  const env = { ...process.env };
+  // The browser test always runs on the embedded defaults, in its own data directory.
+  delete env.SEGUR_DATABASE_URL;
+  delete env.SEGUR_BLOB_URL;
+  const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  console.log(`starting: ${bin} ${args.join(' ')}`);
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = [];
+  const remember = (chunk) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line.trim()) log.push(line);
+    }
+    if (log.length > 200) log.splice(0, log.length - 200);
+  };
+  child.stderr.on('data', remember);
+
+  const url = await new Promise((resolveUrl, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      reject(new Error(`server did not print "segur: listening on http://…" within ${SERVER_START_TIMEOUT_MS / 1000} s`));
+    }, SERVER_START_TIMEOUT_MS);
+    child.stdout.on('data', (chunk) => {
+      remember(chunk);
+      buffer += chunk.toString();
+      const m = buffer.match(/segur: listening on (http:\/\/[^\s]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1].replace(/\/+$/, ''));
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited before listening (code ${code}, signal ${signal})`));
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  }).catch((err) => {
+    child.kill('SIGKILL');
+    err.message += `\n--- server output (last lines) ---\n${log.join('\n')}`;
+    throw err;
+  });
+  return { child, url, log };
+}
+
+async function stopServer(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page checks.
+
+/** Watches a page for what a person would see as breakage: uncaught script errors, CSP
+ *  violations, and server errors (5xx) on any request the page makes. */
+function watchPage(page, origin) {
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`uncaught script error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(msg.text())) {
+      problems.push(`CSP violation: ${msg.text()}`);
+    }
+  });
+  page.on('response', (res) => {
+    if (res.url().startsWith(origin) && res.status() >= 500) {
+      problems.push(`HTTP ${res.status()} on ${res.request().method()} ${res.url()}`);
+    }
+  });
+  return {
+    assertClean(where) {
+      const found = problems.splice(0);
+      assert(found.length === 0, `${where}:\n${found.map((p) => `- ${p}`).join('\n')}`);
+    },
+  };
+}
+
+async function checkA11y(page) {
+  const alreadyLoaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!alreadyLoaded) await page.addScriptTag({ path: AXE_PATH });
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    AXE_TAGS,
+  );
+  const violations = results.violations;
+  if (violations.length === 0) return;
+  const text = violations
+    .map((v) => {
+      const nodes = v.nodes
+        .slice(0, 5)
+        .map((n) => `      at ${n.target.join(' ')}\n${indent(n.failureSummary ?? '', 8)}`)
+        .join('\n');
+      const more = v.nodes.length > 5 ? `\n      … and ${v.nodes.length - 5} more element(s)` : '';
+      return `- [${v.impact}] ${v.id}: ${v.help}\n      ${v.helpUrl}\n${nodes}${more}`;
+    })
+    .join('\n');
+  throw new StepFailure(`axe-core found ${violations.length} accessibility violation(s) on ${page.url()}:\n${text}`);
+}
+
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+async function h1Text(page) {
+  const h1 = page.locator('h1');
+  assert((await h1.count()) >= 1, `no <h1> on ${page.url()}`);
+  return (await h1.first().innerText()).trim();
+}
+
+/** Submits the login form and waits for the page the server answers with (a redirect to the
+ *  dashboard, or the form again with an error). */
+async function login(page, base, password) {
+  await page.goto(`${base}/connexion`);
+  await page.locator('#login').fill(DEMO_LOGIN);
+  await page.locator('#password').fill(password);
+  await Promise.all([
+    page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+    page.getByRole('button', { name: 'Se connecter' }).click(),
+  ]);
+  await page.waitForLoadState('load');
+}
+
+async function newContext(browser, options) {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', ...options });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  return context;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios.
+
+async function journeyWithJavaScript(browser, base) {
+  await scenario('journey of an editor (JavaScript on, WCAG 2.1 AA on every page)', async (step) => {
+    // axe-core is injected as an inline script, which the server's CSP rightly forbids.
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+
+      await step('home page has an <h1> and a "Se connecter" link to /connexion', async () => {
+        const res = await page.goto(`${base}/`);
+        assert(res?.status() === 200, `GET / answered ${res?.status()}`);
+        await h1Text(page);
+        const link = page.getByRole('link', { name: 'Se connecter' }).first();
+        assert((await link.count()) === 1, 'no link named "Se connecter" on the home page');
+        const href = await link.getAttribute('href');
+        assert(href === '/connexion', `"Se connecter" points to ${href}, expected /connexion`);
+        await checkA11y(page);
+        watch.assertClean('home page');
+        await link.click();
+        await page.waitForURL((u) => u.pathname === '/connexion');
+      });
+
+      await step('login page is accessible and has the #login / #password form', async () => {
+        await h1Text(page);
+        assert((await page.locator('#login').count()) === 1, 'no #login field on /connexion');
+        assert((await page.locator('#password').count()) === 1, 'no #password field on /connexion');
+        await checkA11y(page);
+        watch.assertClean('login page');
+      });
+
+      await step('a wrong password is refused with an accessible message', async () => {
+        await login(page, base, 'not-the-password');
+        assert(pathOf(page) !== '/tableau-de-bord', 'a wrong password opened the dashboard');
+        assert((await page.locator('#login').count()) === 1, 'the login form is not shown again after a wrong password');
+        await checkA11y(page);
+        watch.assertClean('login page after a wrong password');
+      });
+
+      await step('the demo mandataire logs in and lands on the dashboard', async () => {
+        await login(page, base, DEMO_PASSWORD);
+        await page.waitForURL((u) => u.pathname === '/tableau-de-bord');
+        const h1 = await h1Text(page);
+        assert(h1.includes('Tableau de bord'), `dashboard <h1> is "${h1}", expected it to contain "Tableau de bord"`);
+        const links = page.locator('table a[href^="/candidatures/"]');
+        assert((await links.count()) >= 1, 'the dashboard has no table of candidatures with a[href^="/candidatures/"]');
+        await checkA11y(page);
+        watch.assertClean('dashboard');
+        if (process.env.SEGUR_UPDATE_SCREENSHOT === '1') {
+          const file = join(ROOT, 'docs', 'screenshot.png');
+          await page.screenshot({ path: file, fullPage: false });
+          console.log(`    wrote ${file}`);
+        }
+      });
+
+      await step(`candidature ${CANDIDATURE} lists its chapters`, async () => {
+        await page.locator(`a[href="/candidatures/${CANDIDATURE}"]`).first().click();
+        await page.waitForURL((u) => u.pathname === `/candidatures/${CANDIDATURE}`);
+        await h1Text(page);
+        const heading = page.getByRole('heading', { name: 'Chapitres' });
+        assert((await heading.count()) >= 1, 'no heading "Chapitres" on the candidature page');
+        const chapters = page.locator(`a[href^="/candidatures/${CANDIDATURE}/chapitres/"]`);
+        assert((await chapters.count()) >= 1, 'the candidature page has no chapter links');
+        await checkA11y(page);
+        watch.assertClean('candidature page');
+      });
+
+      const requirement = await step('the first chapter shows a table of proof items with requirement links', async () => {
+        const first = page.locator(`a[href^="/candidatures/${CANDIDATURE}/chapitres/"]`).first();
+        const href = await first.getAttribute('href');
+        await first.click();
+        await page.waitForURL((u) => u.pathname === new URL(href, base).pathname);
+        await h1Text(page);
+        const reqLinks = page.locator('table tr a[href^="/catalogue/exigence?"]');
+        assert((await reqLinks.count()) >= 1, `the chapter page ${href} has no table row linking a[href^="/catalogue/exigence?"]`);
+        await checkA11y(page);
+        watch.assertClean('chapter page');
+        const link = reqLinks.first();
+        const reqHref = await link.getAttribute('href');
+        const candidates = [
+          (await link.innerText()).trim(),
+          ...new URL(reqHref, base).searchParams.values(),
+        ];
+        const id = candidates.map((c) => c.match(REQUIREMENT_ID_RE)?.[0]).find(Boolean);
+        assert(id, `cannot tell which requirement ${reqHref} points to (no ID like SC.SSI/GEN.18 in its text or query)`);
+        return { id, reqHref };
+      });
+
+      await step(`the requirement page names ${requirement.id} in its <h1>`, async () => {
+        await page.locator('table tr a[href^="/catalogue/exigence?"]').first().click();
+        await page.waitForURL((u) => u.pathname === '/catalogue/exigence');
+        const h1 = await h1Text(page);
+        assert(h1.includes(requirement.id), `requirement page <h1> is "${h1}", expected it to contain ${requirement.id}`);
+        await checkA11y(page);
+        watch.assertClean('requirement page');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+async function journeyWithoutJavaScript(browser, base) {
+  await scenario('the same journey works without JavaScript', async (step) => {
+    const context = await newContext(browser, { javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      await step('login form posts and redirects to the dashboard', async () => {
+        await login(page, base, DEMO_PASSWORD);
+        await page.waitForURL((u) => u.pathname === '/tableau-de-bord');
+        const h1 = await h1Text(page);
+        assert(h1.includes('Tableau de bord'), `dashboard <h1> is "${h1}"`);
+        watch.assertClean('dashboard without JavaScript');
+      });
+      await step('dashboard → candidature → first chapter by plain links', async () => {
+        await page.locator(`a[href="/candidatures/${CANDIDATURE}"]`).first().click();
+        await page.waitForURL((u) => u.pathname === `/candidatures/${CANDIDATURE}`);
+        await h1Text(page);
+        const first = page.locator(`a[href^="/candidatures/${CANDIDATURE}/chapitres/"]`).first();
+        assert((await first.count()) === 1, 'no chapter link without JavaScript');
+        await first.click();
+        await page.waitForURL((u) => u.pathname.startsWith(`/candidatures/${CANDIDATURE}/chapitres/`));
+        assert(
+          (await page.locator('table tr a[href^="/catalogue/exigence?"]').count()) >= 1,
+          'the chapter page has no requirement links without JavaScript',
+        );
+        watch.assertClean('candidature and chapter pages without JavaScript');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+async function strictCsp(browser, base) {
+  await scenario('pages respect their own Content-Security-Policy', async (step) => {
+    const context = await newContext(browser, {});
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      await step('the server sends a Content-Security-Policy header', async () => {
+        const res = await page.goto(`${base}/`);
+        const csp = (await res.allHeaders())['content-security-policy'];
+        assert(csp, 'GET / has no Content-Security-Policy header');
+        watch.assertClean('home page under its CSP');
+      });
+      await step('login, dashboard and candidature pages raise no CSP violation', async () => {
+        await login(page, base, DEMO_PASSWORD);
+        await page.waitForURL((u) => u.pathname === '/tableau-de-bord');
+        await page.locator(`a[href="/candidatures/${CANDIDATURE}"]`).first().click();
+        await page.waitForURL((u) => u.pathname === `/candidatures/${CANDIDATURE}`);
+        await page.waitForLoadState('networkidle');
+        watch.assertClean('pages under their CSP');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'segur-e2e-'));
+  let server;
+  let browser;
+  const onSignal = async (sig) => {
+    console.error(`\nbrowser: interrupted by ${sig}`);
+    await stopServer(server?.child);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    server = await startServer(dataDir);
+    console.log(`server ready at ${server.url}`);
+    browser = await chromium.launch({
+      executablePath: findChromium(),
+      headless: process.env.SEGUR_E2E_HEADED !== '1',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    await journeyWithJavaScript(browser, server.url);
+    await journeyWithoutJavaScript(browser, server.url);
+    await strictCsp(browser, server.url);
+    if (server.child.exitCode !== null) {
+      failed += 1;
+      failures.push(`server exited during the test (code ${server.child.exitCode})`);
+    }
+  } catch (err) {
+    failed += 1;
+    failures.push(`setup: ${err?.message ?? err}`);
+    console.error(`\nbrowser: setup failed: ${err?.message ?? err}`);
+  } finally {
+    await browser?.close().catch(() => {});
+    await stopServer(server?.child);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  if (failed > 0) {
+    // Details were printed where each failure happened; recap the titles only.
+    console.log('\nFailures:');
+    for (const f of failures) console.log(`- ${f.split('\n')[0]}`);
+    if (server?.log?.length) {
+      console.log(`\n--- server output (last ${Math.min(40, server.log.length)} lines) ---`);
+      console.log(server.log.slice(-40).join('\n'));
+    }
+  }
+  console.log(`\nbrowser: ${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+await main();
