@@ -12,5 +12,6 @@ pub mod rules;
 pub mod solution;
 pub mod version;
 pub mod world;
+pub mod world_file;
 
 pub use error::ParseError;
