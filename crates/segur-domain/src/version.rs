@@ -83,6 +83,11 @@ impl Version {
         self.core.cmp(&other.core)
     }
 
+    /// The numeric core, trailing zeros removed (`5.1.0` → `[5, 1]`).
+    pub fn core(&self) -> &[u64] {
+        &self.core
+    }
+
     /// The version as declared.
     pub fn as_str(&self) -> &str {
         &self.raw

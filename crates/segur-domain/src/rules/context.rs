@@ -12,7 +12,10 @@ use super::{Diagnostic, cal, cnda, dep, eqv, her, lif, nam, pen, plan, psc};
 use crate::calendar::{Calendar, CalendarHistory, Milestone};
 use crate::catalogue::{DispositifCode, RemVersion, RequirementId};
 use crate::referencing::Nru;
-use crate::world::{Editor, World, WorldCandidature, WorldReferencing};
+use crate::solution::Nil;
+use crate::world::{
+    CndaRequest, Editor, PentestForm, PscHabilitation, World, WorldCandidature, WorldReferencing,
+};
 
 /// Mapping of candidate requirement → source requirements, for one (root, candidate) pair of
 /// dispositifs, merged from every equivalence list in either direction.
@@ -28,6 +31,9 @@ pub struct CheckContext<'a> {
     by_obtained_nru: HashMap<&'a Nru, &'a WorldCandidature>,
     rems: HashMap<(&'a DispositifCode, &'a str), &'a RemVersion>,
     editors: HashMap<&'a str, &'a Editor>,
+    habilitations: HashMap<&'a Nru, &'a PscHabilitation>,
+    pentests: HashMap<&'a str, Vec<&'a PentestForm>>,
+    cnda: HashMap<&'a str, HashMap<&'a Nil, Vec<&'a CndaRequest>>>,
     calendars: HashMap<DispositifCode, CalendarHistory>,
     equivalences:
         RefCell<HashMap<(DispositifCode, DispositifCode), Rc<Option<EquivalenceMap<'a>>>>>,
@@ -62,6 +68,22 @@ impl<'a> CheckContext<'a> {
             rems.entry((&r.dispositif, r.version.as_str())).or_insert(r);
         }
         let editors = world.editors.iter().map(|e| (e.id.as_str(), e)).collect();
+        let mut habilitations = HashMap::new();
+        for h in &world.psc_habilitations {
+            habilitations.entry(&h.nru).or_insert(h);
+        }
+        let mut pentests: HashMap<&str, Vec<&PentestForm>> = HashMap::new();
+        for p in &world.pentest_forms {
+            pentests.entry(p.candidature.as_str()).or_default().push(p);
+        }
+        let mut cnda: HashMap<&str, HashMap<&Nil, Vec<&CndaRequest>>> = HashMap::new();
+        for r in &world.cnda_requests {
+            cnda.entry(r.editor.as_str())
+                .or_default()
+                .entry(&r.nil)
+                .or_default()
+                .push(r);
+        }
         let mut codes: Vec<&DispositifCode> =
             world.calendars.iter().map(|c| &c.dispositif).collect();
         codes.sort();
@@ -79,6 +101,9 @@ impl<'a> CheckContext<'a> {
             by_obtained_nru,
             rems,
             editors,
+            habilitations,
+            pentests,
+            cnda,
             calendars,
             equivalences: RefCell::new(HashMap::new()),
             validated: RefCell::new(HashMap::new()),
@@ -104,6 +129,27 @@ impl<'a> CheckContext<'a> {
 
     pub fn editor(&self, id: &str) -> Option<&'a Editor> {
         self.editors.get(id).copied()
+    }
+
+    pub fn habilitation(&self, nru: &Nru) -> Option<&'a PscHabilitation> {
+        self.habilitations.get(nru).copied()
+    }
+
+    /// Pentest forms of a candidature (unordered).
+    pub fn pentest_forms(&self, candidature_id: &str) -> &[&'a PentestForm] {
+        self.pentests
+            .get(candidature_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// CNDA requests of an editor for a NIL (unordered).
+    pub fn cnda_requests(&self, editor: &str, nil: &Nil) -> &[&'a CndaRequest] {
+        self.cnda
+            .get(editor)
+            .and_then(|m| m.get(nil))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Settings of a dispositif.

@@ -83,6 +83,8 @@ pub struct PlanItem {
     pub key: ProofItemKey,
     pub chapter: String,
     pub profile: Profile,
+    /// Wave the requirement first appeared in (DEP-01 counts Général va1 and va2 separately).
+    pub wave_origin: Wave,
     pub status: PlanStatus,
     /// Rule IDs behind the decision, most specific first.
     pub rules: Vec<String>,
@@ -377,6 +379,7 @@ pub(crate) fn plan_in<'a>(
                     key,
                     chapter: req.chapter.clone(),
                     profile: req.profile.clone(),
+                    wave_origin: req.wave_origin,
                     status,
                     rules: rules.clone(),
                     source_nru: source_nru.clone(),
