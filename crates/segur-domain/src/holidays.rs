@@ -1,8 +1,8 @@
 //! French public holidays and working days (CAL-03).
 //!
-//! The 11 national public holidays: 1 January, Easter Monday, 1 May, 8 May, Ascension (Easter
-//! + 39 days), Whit Monday (Easter + 50 days), 14 July, 15 August, 1 November, 11 November,
-//! 25 December. Alsace-Moselle adds Good Friday and 26 December. Easter Sunday is computed with
+//! The 11 national public holidays: 1 January, Easter Monday, 1 May, 8 May, Ascension (39 days
+//! after Easter), Whit Monday (50 days after Easter), 14 July, 15 August, 1 November,
+//! 11 November, 25 December. Alsace-Moselle adds Good Friday and 26 December. Easter Sunday is computed with
 //! the Meeus/Butcher (anonymous Gregorian) algorithm. A working day is a weekday that is not a
 //! public holiday; Saturdays count as non-working (administrative practice).
 

@@ -21,6 +21,10 @@ use crate::world::{
 /// dispositifs, merged from every equivalence list in either direction.
 pub(crate) type EquivalenceMap<'a> = HashMap<&'a RequirementId, Vec<&'a RequirementId>>;
 
+/// Lazily built equivalence maps, keyed by (root dispositif, candidate dispositif).
+type EquivalenceCache<'a> =
+    RefCell<HashMap<(DispositifCode, DispositifCode), Rc<Option<EquivalenceMap<'a>>>>>;
+
 /// A world, a check date and settings, with lookup indexes.
 pub struct CheckContext<'a> {
     pub world: &'a World,
@@ -35,8 +39,7 @@ pub struct CheckContext<'a> {
     pentests: HashMap<&'a str, Vec<&'a PentestForm>>,
     cnda: HashMap<&'a str, HashMap<&'a Nil, Vec<&'a CndaRequest>>>,
     calendars: HashMap<DispositifCode, CalendarHistory>,
-    equivalences:
-        RefCell<HashMap<(DispositifCode, DispositifCode), Rc<Option<EquivalenceMap<'a>>>>>,
+    equivalences: EquivalenceCache<'a>,
     validated: RefCell<HashMap<&'a str, Rc<HashSet<&'a RequirementId>>>>,
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn heritage_sources<'a>(
                     rule,
                 });
             }
-            Err(d) => diags.push(d),
+            Err(d) => diags.push(*d),
         }
     }
     (out, diags)
@@ -61,12 +61,12 @@ fn heritage_rule(
     ctx: &CheckContext<'_>,
     c: &WorldCandidature,
     r: &WorldReferencing,
-) -> Result<&'static str, Diagnostic> {
+) -> Result<&'static str, Box<Diagnostic>> {
     let cand = &c.candidature;
     let nru = &r.referencing.nru;
     let subj = subject(&c.id);
     if r.referencing.dispositif.wave() != Wave::Va1 {
-        return Err(Diagnostic::new(
+        return Err(Box::new(Diagnostic::new(
             "HER-01",
             Severity::Error,
             subj,
@@ -78,16 +78,16 @@ fn heritage_rule(
                 "heritage NRU {nru}: {} is not a va1 referencing; for a va2 referencing declare a root NRU (équivalence)",
                 r.referencing.dispositif
             ),
-        ));
+        )));
     }
     if !r.referencing.is_active() {
-        return Err(Diagnostic::new(
+        return Err(Box::new(Diagnostic::new(
             "HER-01",
             Severity::Warning,
             subj,
             format!("NRU d'héritage {nru} : référencement retiré, aucune preuve héritée"),
             format!("heritage NRU {nru}: referencing withdrawn, no proof inherited"),
-        ));
+        )));
     }
     let rule = if ms_heritage(&cand.dispositif, &r.referencing.dispositif) {
         "HER-04"
@@ -96,10 +96,10 @@ fn heritage_rule(
     } else if ctx.rules(&cand.dispositif).her06_cross_dispositif {
         "HER-06"
     } else {
-        return Err(her_06_diagnostic(c, r));
+        return Err(Box::new(her_06_diagnostic(c, r)));
     };
     if r.referencing.solution.principal.name != cand.solution.principal.name {
-        return Err(Diagnostic::new(
+        return Err(Box::new(Diagnostic::new(
             "HER-01",
             Severity::Error,
             subj,
@@ -111,7 +111,7 @@ fn heritage_rule(
                 "heritage NRU {nru}: principal component \"{}\" differs from \"{}\"; heritage is for the same solution only",
                 r.referencing.solution.principal.name, cand.solution.principal.name
             ),
-        ));
+        )));
     }
     Ok(rule)
 }

@@ -137,7 +137,7 @@ pub fn lif_02_eligibility(ctx: &CheckContext<'_>, c: &WorldCandidature) -> Vec<D
             .map(|r| r.status)
             .filter(|s| *s != CndaStatus::Refused)
             .max();
-        if !best.is_some_and(|s| s >= CndaStatus::PreExamen) {
+        if best.is_none_or(|s| s < CndaStatus::PreExamen) {
             let st = best
                 .map(|s| format!("{s:?}"))
                 .unwrap_or_else(|| "aucune".into());
@@ -482,10 +482,15 @@ pub fn lif_10_patch_keeps_referencing(
         let Some(old) = snapshot.components().find(|x| x.name == comp.name) else {
             continue;
         };
-        if old.version == comp.version {
+        let parsed = (Version::parse(&old.version), Version::parse(&comp.version));
+        let same = match &parsed {
+            (Ok(a), Ok(b)) => a == b,
+            _ => old.version.trim() == comp.version.trim(),
+        };
+        if same {
             continue;
         }
-        let patch = match (Version::parse(&old.version), Version::parse(&comp.version)) {
+        let patch = match parsed {
             (Ok(a), Ok(b)) => {
                 let mm = |v: &Version| [0, 1].map(|i| v.core().get(i).copied().unwrap_or(0));
                 a != b && mm(&a) == mm(&b)

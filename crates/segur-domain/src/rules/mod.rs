@@ -25,7 +25,11 @@ pub mod plan;
 pub mod psc;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 
