@@ -106,7 +106,10 @@ pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditEventRecord, Stor
 
 /// Checks a run of events in sequence order: each one's hash and its link to the previous.
 /// Returns the sequence number of the first broken event, if any.
-pub fn first_broken_link<'a>(events: &'a [AuditEventRecord], mut prev_hash: &'a str) -> Option<i64> {
+pub fn first_broken_link<'a>(
+    events: &'a [AuditEventRecord],
+    mut prev_hash: &'a str,
+) -> Option<i64> {
     for ev in events {
         if ev.prev_hash != prev_hash || ev.hash != event_hash(ev) {
             return Some(ev.seq);

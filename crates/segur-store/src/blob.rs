@@ -22,7 +22,9 @@ pub struct BlobStore {
 
 impl std::fmt::Debug for BlobStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlobStore").field("location", &self.description).finish()
+        f.debug_struct("BlobStore")
+            .field("location", &self.description)
+            .finish()
     }
 }
 
@@ -37,7 +39,10 @@ impl BlobStore {
             ))
         })?;
         let fs = object_store::local::LocalFileSystem::new_with_prefix(dir).map_err(|e| {
-            StoreError::Unavailable(format!("dossier des fichiers {} inutilisable : {e}", dir.display()))
+            StoreError::Unavailable(format!(
+                "dossier des fichiers {} inutilisable : {e}",
+                dir.display()
+            ))
         })?;
         Ok(Self {
             inner: Arc::new(fs),
@@ -74,7 +79,8 @@ impl BlobStore {
                     crate::redact_url(url)
                 )));
             }
-            let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+            let mut builder =
+                object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
             for pair in query.split('&').filter(|p| !p.is_empty()) {
                 let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
                 builder = match key {
@@ -109,12 +115,21 @@ impl BlobStore {
 
     fn key(organisation_id: &str, sha256: &str) -> Result<ObjectPath, StoreError> {
         check_organisation_id(organisation_id)?;
-        if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+        if sha256.len() != 64
+            || !sha256
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        {
             return Err(StoreError::invalid(format!(
                 "empreinte « {sha256} » : SHA-256 en 64 caractères hexadécimaux minuscules attendue"
             )));
         }
-        Ok(ObjectPath::from_iter(["tenants", organisation_id, "blobs", sha256]))
+        Ok(ObjectPath::from_iter([
+            "tenants",
+            organisation_id,
+            "blobs",
+            sha256,
+        ]))
     }
 
     /// Stores `bytes` for the organisation and returns their SHA-256 (hex). Storing the same

@@ -43,14 +43,16 @@ impl From<sqlx::Error> for StoreError {
                     sqlx::error::ErrorKind::ForeignKeyViolation => {
                         StoreError::Invalid(format!("référence inconnue ({msg})"))
                     }
-                    sqlx::error::ErrorKind::NotNullViolation | sqlx::error::ErrorKind::CheckViolation => {
-                        StoreError::Invalid(msg)
-                    }
+                    sqlx::error::ErrorKind::NotNullViolation
+                    | sqlx::error::ErrorKind::CheckViolation => StoreError::Invalid(msg),
                     _ => {
                         let lower = msg.to_lowercase();
                         if lower.contains("readonly") || lower.contains("read-only") {
-                            StoreError::Unavailable(format!("impossible d'écrire dans la base : {msg}"))
-                        } else if lower.contains("database is locked") || lower.contains("disk i/o") {
+                            StoreError::Unavailable(format!(
+                                "impossible d'écrire dans la base : {msg}"
+                            ))
+                        } else if lower.contains("database is locked") || lower.contains("disk i/o")
+                        {
                             StoreError::Unavailable(format!("base occupée ou inaccessible : {msg}"))
                         } else {
                             StoreError::Other(msg)
@@ -58,16 +60,24 @@ impl From<sqlx::Error> for StoreError {
                     }
                 }
             }
-            sqlx::Error::Io(e) => StoreError::Unavailable(format!("base de données injoignable : {}", io_reason(e))),
-            sqlx::Error::Tls(e) => StoreError::Unavailable(format!("échec TLS vers la base de données : {e}")),
-            sqlx::Error::PoolTimedOut => {
-                StoreError::Unavailable("base de données injoignable (délai de connexion dépassé)".into())
+            sqlx::Error::Io(e) => {
+                StoreError::Unavailable(format!("base de données injoignable : {}", io_reason(e)))
             }
+            sqlx::Error::Tls(e) => {
+                StoreError::Unavailable(format!("échec TLS vers la base de données : {e}"))
+            }
+            sqlx::Error::PoolTimedOut => StoreError::Unavailable(
+                "base de données injoignable (délai de connexion dépassé)".into(),
+            ),
             sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
                 StoreError::Unavailable("connexion à la base de données fermée".into())
             }
-            sqlx::Error::Protocol(m) => StoreError::Unavailable(format!("dialogue avec la base impossible : {m}")),
-            sqlx::Error::Configuration(m) => StoreError::Invalid(format!("configuration de la base : {m}")),
+            sqlx::Error::Protocol(m) => {
+                StoreError::Unavailable(format!("dialogue avec la base impossible : {m}"))
+            }
+            sqlx::Error::Configuration(m) => {
+                StoreError::Invalid(format!("configuration de la base : {m}"))
+            }
             sqlx::Error::Migrate(m) => StoreError::Other(format!("migration : {m}")),
             _ => StoreError::Other(err.to_string()),
         }
@@ -78,11 +88,16 @@ impl From<object_store::Error> for StoreError {
     fn from(err: object_store::Error) -> Self {
         match err {
             object_store::Error::NotFound { .. } => StoreError::NotFound,
-            object_store::Error::AlreadyExists { .. } => StoreError::Conflict("objet déjà présent".into()),
-            object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+            object_store::Error::AlreadyExists { .. } => {
+                StoreError::Conflict("objet déjà présent".into())
+            }
+            object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. } => {
                 StoreError::Unavailable(format!("stockage des fichiers : accès refusé ({err})"))
             }
-            other => StoreError::Unavailable(format!("stockage des fichiers indisponible : {other}")),
+            other => {
+                StoreError::Unavailable(format!("stockage des fichiers indisponible : {other}"))
+            }
         }
     }
 }
@@ -148,8 +163,17 @@ mod tests {
             redact_url("postgres://segur:s3cr3t@db.example:5432/segur?sslmode=require"),
             "postgres://segur:***@db.example:5432/segur?sslmode=require"
         );
-        assert_eq!(redact_url("postgres://segur@db/segur"), "postgres://segur@db/segur");
-        assert_eq!(redact_url("sqlite://data/segur.db"), "sqlite://data/segur.db");
-        assert_eq!(redact_url("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://segur@db/segur"),
+            "postgres://segur@db/segur"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/segur.db"),
+            "sqlite://data/segur.db"
+        );
+        assert_eq!(
+            redact_url("postgres://u:p@ss@h/db"),
+            "postgres://u:***@h/db"
+        );
     }
 }

@@ -21,7 +21,7 @@ pub use audit::{GENESIS_HASH, first_broken_link};
 pub use blob::BlobStore;
 pub use error::{StoreError, redact_url};
 pub use records::*;
-pub use system::{SystemStore, verify_password};
+pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;
 pub use util::fold_for_search;
 
@@ -73,7 +73,9 @@ impl std::fmt::Debug for Store {
 
 /// The SQLite file named by a `sqlite:` URL, or `None` for an in-memory database.
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split(['?', '#']).next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         None
@@ -125,11 +127,16 @@ impl Store {
             Some(path) if backend_of(url)? == Backend::Sqlite => {
                 // The database's own errors come first, in their words.
                 prepare_sqlite_file(&path)?;
-                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 BlobStore::local(&dir.join("blobs"))?
             }
             _ => {
-                tracing::warn!("fichiers (blobs) conservés en mémoire : ils seront perdus à l'arrêt");
+                tracing::warn!(
+                    "fichiers (blobs) conservés en mémoire : ils seront perdus à l'arrêt"
+                );
                 BlobStore::in_memory()
             }
         };
@@ -162,10 +169,15 @@ impl Store {
             (Backend::Postgres, _) => format!("la base PostgreSQL {shown}"),
         };
         let unavailable = |e: sqlx::Error| match StoreError::from(e) {
-            StoreError::Unavailable(m) | StoreError::Other(m) | StoreError::Invalid(m) | StoreError::Conflict(m) => {
+            StoreError::Unavailable(m)
+            | StoreError::Other(m)
+            | StoreError::Invalid(m)
+            | StoreError::Conflict(m) => {
                 StoreError::Unavailable(format!("impossible d'ouvrir {where_} : {m}"))
             }
-            StoreError::NotFound => StoreError::Unavailable(format!("impossible d'ouvrir {where_}")),
+            StoreError::NotFound => {
+                StoreError::Unavailable(format!("impossible d'ouvrir {where_}"))
+            }
         };
 
         // One direct connection first: it fails fast with the real reason (the pool would
@@ -173,10 +185,17 @@ impl Store {
         // since that needs a lock the busy timeout cannot wait for.
         let mut first = tokio::time::timeout(options.acquire_timeout, AnyConnection::connect(url))
             .await
-            .map_err(|_| StoreError::Unavailable(format!("impossible d'ouvrir {where_} : délai de connexion dépassé")))?
+            .map_err(|_| {
+                StoreError::Unavailable(format!(
+                    "impossible d'ouvrir {where_} : délai de connexion dépassé"
+                ))
+            })?
             .map_err(unavailable)?;
         if backend == Backend::Sqlite && sqlite_file.is_some() {
-            first.execute("PRAGMA journal_mode = WAL").await.map_err(unavailable)?;
+            first
+                .execute("PRAGMA journal_mode = WAL")
+                .await
+                .map_err(unavailable)?;
         }
         first.close().await.map_err(unavailable)?;
 
@@ -272,7 +291,9 @@ impl Store {
 
     /// A write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`) so that a
     /// transaction that reads before writing cannot fail on lock upgrade under concurrency.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         self.tick();
         let tx = match self.inner.backend {
             Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -288,15 +309,24 @@ mod tests {
 
     #[test]
     fn sqlite_paths_are_read_from_urls() {
-        assert_eq!(sqlite_path("sqlite://data/segur.db"), Some(PathBuf::from("data/segur.db")));
-        assert_eq!(sqlite_path("sqlite:///var/lib/segur.db?mode=rwc"), Some(PathBuf::from("/var/lib/segur.db")));
+        assert_eq!(
+            sqlite_path("sqlite://data/segur.db"),
+            Some(PathBuf::from("data/segur.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/segur.db?mode=rwc"),
+            Some(PathBuf::from("/var/lib/segur.db"))
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://x/y"), None);
     }
 
     #[test]
     fn unknown_schemes_are_refused() {
-        assert!(matches!(backend_of("mysql://x"), Err(StoreError::Invalid(_))));
+        assert!(matches!(
+            backend_of("mysql://x"),
+            Err(StoreError::Invalid(_))
+        ));
         assert_eq!(backend_of("postgresql://x").unwrap(), Backend::Postgres);
     }
 }

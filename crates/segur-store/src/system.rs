@@ -21,7 +21,8 @@ use segur_domain::world::{CalendarEntry, World};
 
 use crate::records::*;
 use crate::util::{
-    check_organisation_id, escape_like, fold_for_search, from_json, json, now_rfc3339, now_unix, opt_date, stored,
+    check_organisation_id, escape_like, fold_for_search, from_json, json, now_rfc3339, now_unix,
+    opt_date, stored,
 };
 use crate::{Store, StoreError, audit};
 
@@ -37,9 +38,19 @@ pub struct SystemStore {
     store: Store,
 }
 
+/// A valid argon2id hash (default parameters) of a random password nobody knows. Verify a
+/// sign-in attempt for an unknown login against it, so that the answer takes as long as for
+/// a known login and timing does not reveal which logins exist.
+pub const DUMMY_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$EX8jnNennnmrNye1TwhOpA$DMZ9sHE4fLRRiJJa1VZhp0dKYJIDwzKtzwuKF5VVL5E";
+
 /// True when `password` matches the argon2 PHC string (the comparison is constant-time).
 pub fn verify_password(phc_hash: &str, password: &str) -> bool {
-    PasswordVerifier::<str>::verify_password(&argon2::Argon2::default(), password.as_bytes(), phc_hash).is_ok()
+    PasswordVerifier::<str>::verify_password(
+        &argon2::Argon2::default(),
+        password.as_bytes(),
+        phc_hash,
+    )
+    .is_ok()
 }
 
 fn hash_password(password: &str) -> Result<String, StoreError> {
@@ -71,7 +82,9 @@ fn rem_status_parse(s: &str) -> Result<RemStatus, StoreError> {
     match s {
         "draft" => Ok(RemStatus::Draft),
         "published" => Ok(RemStatus::Published),
-        other => Err(StoreError::Other(format!("statut de REM enregistré illisible : « {other} »"))),
+        other => Err(StoreError::Other(format!(
+            "statut de REM enregistré illisible : « {other} »"
+        ))),
     }
 }
 
@@ -95,7 +108,9 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
         display_name: row.try_get("display_name")?,
         role: stored(Role::parse(&row.try_get::<String, _>("role")?))?,
         organisation_id: row.try_get("organisation_id")?,
-        organisation_kind: stored(OrganisationKind::parse(&row.try_get::<String, _>("organisation_kind")?))?,
+        organisation_kind: stored(OrganisationKind::parse(
+            &row.try_get::<String, _>("organisation_kind")?,
+        ))?,
         organisation_name: row.try_get("organisation_name")?,
     })
 }
@@ -135,7 +150,11 @@ impl SystemStore {
     /// Loads a whole world (the demo data, or a first catalogue) in one transaction, with the
     /// given accounts, and writes one `world.import` audit event. Refused with `Conflict`
     /// when a world was already loaded: importing is not a merge.
-    pub async fn import_world(&self, world: &World, accounts: &[NewAccount]) -> Result<ImportSummary, StoreError> {
+    pub async fn import_world(
+        &self,
+        world: &World,
+        accounts: &[NewAccount],
+    ) -> Result<ImportSummary, StoreError> {
         validate_world(world)?;
         let mut hashed = Vec::with_capacity(accounts.len());
         for a in accounts {
@@ -194,12 +213,26 @@ impl SystemStore {
         Ok(summary)
     }
 
+    /// The organisation owning a candidature, so that the ANS and ASP (whose users see every
+    /// editor's dossiers) can open the right [`crate::TenantStore`]. `NotFound` when missing.
+    pub async fn candidature_owner(&self, candidature_id: &str) -> Result<String, StoreError> {
+        self.tick();
+        let row = sqlx::query("SELECT organisation_id FROM candidatures WHERE id = $1")
+            .bind(candidature_id)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("organisation_id")?)
+    }
+
     pub async fn list_dispositifs(&self) -> Result<Vec<Dispositif>, StoreError> {
         self.tick();
         let rows = sqlx::query("SELECT data FROM dispositifs ORDER BY position, code")
             .fetch_all(self.store.pool())
             .await?;
-        rows.iter().map(|r| from_json(&r.try_get::<String, _>("data")?)).collect()
+        rows.iter()
+            .map(|r| from_json(&r.try_get::<String, _>("data")?))
+            .collect()
     }
 
     pub async fn get_dispositif(&self, code: &str) -> Result<Dispositif, StoreError> {
@@ -239,10 +272,15 @@ impl SystemStore {
         let rows = sqlx::query("SELECT data FROM calendar_versions ORDER BY position, id")
             .fetch_all(self.store.pool())
             .await?;
-        rows.iter().map(|r| from_json(&r.try_get::<String, _>("data")?)).collect()
+        rows.iter()
+            .map(|r| from_json(&r.try_get::<String, _>("data")?))
+            .collect()
     }
 
-    pub async fn list_rem_versions(&self, dispositif: &str) -> Result<Vec<RemVersionSummary>, StoreError> {
+    pub async fn list_rem_versions(
+        &self,
+        dispositif: &str,
+    ) -> Result<Vec<RemVersionSummary>, StoreError> {
         self.tick();
         let rows = sqlx::query(
             "SELECT r.dispositif, r.version, r.status, r.published_on, r.illustrative, \
@@ -272,7 +310,11 @@ impl SystemStore {
     }
 
     /// A full REM version, requirements in REM order.
-    pub async fn get_rem_version(&self, dispositif: &str, version: &str) -> Result<RemVersion, StoreError> {
+    pub async fn get_rem_version(
+        &self,
+        dispositif: &str,
+        version: &str,
+    ) -> Result<RemVersion, StoreError> {
         get_rem_version(&self.store, dispositif, version).await
     }
 
@@ -344,7 +386,10 @@ impl SystemStore {
     }
 
     /// The user with this login and their password hash, to check a sign-in.
-    pub async fn find_user_for_login(&self, login: &str) -> Result<Option<(UserRecord, String)>, StoreError> {
+    pub async fn find_user_for_login(
+        &self,
+        login: &str,
+    ) -> Result<Option<(UserRecord, String)>, StoreError> {
         let Ok(login) = Login::parse(login) else {
             return Ok(None);
         };
@@ -357,12 +402,14 @@ impl SystemStore {
             .bind(login.as_str())
             .fetch_optional(self.store.pool())
             .await?;
-        row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?))).transpose()
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?)))
+            .transpose()
     }
 
     /// Creates an account without an actor (bootstrap, CLI). Audited as `account.create`.
     pub async fn create_account(&self, account: &NewAccount) -> Result<UserRecord, StoreError> {
-        self.create_account_audited(account, &AuditEntry::new("account.create", "")).await
+        self.create_account_audited(account, &AuditEntry::new("account.create", ""))
+            .await
     }
 
     /// Creates an account; `audit` names the actor (its action and object are filled in when
@@ -382,7 +429,12 @@ impl SystemStore {
             entry.action = "account.create".into();
         }
         if entry.object.is_empty() {
-            entry.object = format!("compte {} ({}) de {}", user.login, user.role.as_str(), user.organisation_id);
+            entry.object = format!(
+                "compte {} ({}) de {}",
+                user.login,
+                user.role.as_str(),
+                user.organisation_id
+            );
         }
         audit::append(&self.store, conn, &entry).await?;
         self.tick();
@@ -403,7 +455,10 @@ impl SystemStore {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| {
-                StoreError::invalid(format!("organisation « {} » inconnue", account.organisation_id))
+                StoreError::invalid(format!(
+                    "organisation « {} » inconnue",
+                    account.organisation_id
+                ))
             })?;
         let org = organisation_from_row(&org)?;
         if let Some(kind) = account.role.organisation_kind()
@@ -422,7 +477,9 @@ impl SystemStore {
             .fetch_optional(&mut *conn)
             .await?;
         if taken.is_some() {
-            return Err(StoreError::Conflict(format!("l'identifiant « {login} » est déjà utilisé")));
+            return Err(StoreError::Conflict(format!(
+                "l'identifiant « {login} » est déjà utilisé"
+            )));
         }
         let id = uuid::Uuid::now_v7().to_string();
         self.tick();
@@ -456,7 +513,11 @@ impl SystemStore {
 
     /// Opens a session; returns the opaque token to hand to the client. Only its SHA-256 is
     /// stored, so a copy of the database does not give live sessions away.
-    pub async fn create_session(&self, user_id: &str, ttl_seconds: i64) -> Result<String, StoreError> {
+    pub async fn create_session(
+        &self,
+        user_id: &str,
+        ttl_seconds: i64,
+    ) -> Result<String, StoreError> {
         if ttl_seconds < 0 {
             return Err(StoreError::invalid("durée de session négative"));
         }
@@ -524,7 +585,10 @@ impl SystemStore {
         organisation_from_row(&row)
     }
 
-    pub async fn list_organisations(&self, kind: Option<OrganisationKind>) -> Result<Vec<OrganisationRecord>, StoreError> {
+    pub async fn list_organisations(
+        &self,
+        kind: Option<OrganisationKind>,
+    ) -> Result<Vec<OrganisationRecord>, StoreError> {
         self.tick();
         let rows = match kind {
             None => {
@@ -547,11 +611,17 @@ impl SystemStore {
     /// Every referencing with the organisation holding it. NRUs are public facts.
     pub async fn list_referencings(&self) -> Result<Vec<(String, Referencing)>, StoreError> {
         self.tick();
-        let rows = sqlx::query("SELECT organisation_id, data FROM referencings ORDER BY position, nru")
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT organisation_id, data FROM referencings ORDER BY position, nru")
+                .fetch_all(self.store.pool())
+                .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("organisation_id")?, from_json(&r.try_get::<String, _>("data")?)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("organisation_id")?,
+                    from_json(&r.try_get::<String, _>("data")?)?,
+                ))
+            })
             .collect()
     }
 
@@ -585,12 +655,16 @@ impl SystemStore {
         let mut prev = audit::GENESIS_HASH.to_owned();
         loop {
             self.tick();
-            let rows = sqlx::query("SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .bind(after)
-                .bind(CHUNK)
-                .fetch_all(self.store.pool())
-                .await?;
-            let events = rows.iter().map(audit::from_row).collect::<Result<Vec<_>, _>>()?;
+            let rows =
+                sqlx::query("SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after)
+                    .bind(CHUNK)
+                    .fetch_all(self.store.pool())
+                    .await?;
+            let events = rows
+                .iter()
+                .map(audit::from_row)
+                .collect::<Result<Vec<_>, _>>()?;
             if let Some(broken) = audit::first_broken_link(&events, &prev) {
                 return Ok(Some(broken));
             }
@@ -607,7 +681,9 @@ impl SystemStore {
 fn validate_account(a: &NewAccount) -> Result<Login, StoreError> {
     let login = Login::parse(&a.login)?;
     if a.display_name.trim().is_empty() {
-        return Err(StoreError::invalid(format!("compte « {login} » : nom affiché vide")));
+        return Err(StoreError::invalid(format!(
+            "compte « {login} » : nom affiché vide"
+        )));
     }
     if a.password.chars().count() < MIN_PASSWORD_LEN {
         return Err(StoreError::invalid(format!(
@@ -624,17 +700,25 @@ fn validate_world(world: &World) -> Result<(), StoreError> {
     for e in &world.editors {
         check_organisation_id(&e.id)?;
         if e.id == "ans" || e.id == "asp" {
-            return Err(StoreError::invalid(format!("l'identifiant d'éditeur « {} » est réservé", e.id)));
+            return Err(StoreError::invalid(format!(
+                "l'identifiant d'éditeur « {} » est réservé",
+                e.id
+            )));
         }
         if !editors.insert(e.id.as_str()) {
-            return Err(StoreError::Conflict(format!("éditeur « {} » déclaré deux fois", e.id)));
+            return Err(StoreError::Conflict(format!(
+                "éditeur « {} » déclaré deux fois",
+                e.id
+            )));
         }
     }
     let known = |id: &str, what: &str| {
         if editors.contains(id) {
             Ok(())
         } else {
-            Err(StoreError::invalid(format!("{what} : éditeur « {id} » inconnu")))
+            Err(StoreError::invalid(format!(
+                "{what} : éditeur « {id} » inconnu"
+            )))
         }
     };
     for r in &world.referencings {
@@ -647,7 +731,10 @@ fn validate_world(world: &World) -> Result<(), StoreError> {
             return Err(StoreError::invalid("candidature sans identifiant"));
         }
         if !candidatures.insert(c.id.as_str()) {
-            return Err(StoreError::Conflict(format!("candidature « {} » déclarée deux fois", c.id)));
+            return Err(StoreError::Conflict(format!(
+                "candidature « {} » déclarée deux fois",
+                c.id
+            )));
         }
     }
     for p in &world.pentest_forms {
@@ -684,8 +771,18 @@ impl Importer<'_> {
     ) -> Result<(), StoreError> {
         let now = now_rfc3339();
         for (id, kind, name, position) in [
-            ("ans", OrganisationKind::Ans, "Agence du Numérique en Santé", 0i64),
-            ("asp", OrganisationKind::Asp, "Agence de Services et de Paiement", 1),
+            (
+                "ans",
+                OrganisationKind::Ans,
+                "Agence du Numérique en Santé",
+                0i64,
+            ),
+            (
+                "asp",
+                OrganisationKind::Asp,
+                "Agence de Services et de Paiement",
+                1,
+            ),
         ] {
             self.store.tick();
             let done = sqlx::query(
@@ -726,17 +823,26 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn catalogue(&self, conn: &mut AnyConnection, world: &World, summary: &mut ImportSummary) -> Result<(), StoreError> {
+    async fn catalogue(
+        &self,
+        conn: &mut AnyConnection,
+        world: &World,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
         for (i, d) in world.dispositifs.iter().enumerate() {
             self.store.tick();
-            sqlx::query("INSERT INTO dispositifs (code, name, position, data) VALUES ($1, $2, $3, $4)")
-                .bind(d.code.as_str())
-                .bind(&d.name)
-                .bind(i as i64)
-                .bind(json(d)?)
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| conflict_named(e, format!("dispositif « {} » déclaré deux fois", d.code)))?;
+            sqlx::query(
+                "INSERT INTO dispositifs (code, name, position, data) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(d.code.as_str())
+            .bind(&d.name)
+            .bind(i as i64)
+            .bind(json(d)?)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                conflict_named(e, format!("dispositif « {} » déclaré deux fois", d.code))
+            })?;
             summary.dispositifs += 1;
         }
         for (i, c) in world.calendars.iter().enumerate() {
@@ -921,7 +1027,9 @@ impl Importer<'_> {
             let org = world
                 .candidature(&p.candidature)
                 .map(|c| c.editor.clone())
-                .ok_or_else(|| StoreError::invalid(format!("candidature « {} » inconnue", p.candidature)))?;
+                .ok_or_else(|| {
+                    StoreError::invalid(format!("candidature « {} » inconnue", p.candidature))
+                })?;
             self.store.tick();
             sqlx::query(
                 "INSERT INTO pentest_forms (id, organisation_id, candidature_id, position, data) VALUES ($1, $2, $3, $4, $5)",
@@ -980,14 +1088,19 @@ pub(crate) fn nature_str(n: segur_domain::catalogue::Nature) -> &'static str {
 }
 
 /// A REM version with its requirements (two queries).
-pub(crate) async fn get_rem_version(store: &Store, dispositif: &str, version: &str) -> Result<RemVersion, StoreError> {
+pub(crate) async fn get_rem_version(
+    store: &Store,
+    dispositif: &str,
+    version: &str,
+) -> Result<RemVersion, StoreError> {
     store.tick();
-    let header = sqlx::query("SELECT data FROM rem_versions WHERE dispositif = $1 AND version = $2")
-        .bind(dispositif)
-        .bind(version)
-        .fetch_optional(store.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let header =
+        sqlx::query("SELECT data FROM rem_versions WHERE dispositif = $1 AND version = $2")
+            .bind(dispositif)
+            .bind(version)
+            .fetch_optional(store.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
     let mut rem: RemVersion = from_json(&header.try_get::<String, _>("data")?)?;
     store.tick();
     let rows = sqlx::query("SELECT data FROM requirements WHERE dispositif = $1 AND rem_version = $2 ORDER BY position")
@@ -1003,11 +1116,15 @@ pub(crate) async fn get_rem_version(store: &Store, dispositif: &str, version: &s
 }
 
 /// Every equivalence list with its pairs, in world order (two queries).
-pub(crate) async fn list_equivalence_lists(store: &Store) -> Result<Vec<EquivalenceList>, StoreError> {
+pub(crate) async fn list_equivalence_lists(
+    store: &Store,
+) -> Result<Vec<EquivalenceList>, StoreError> {
     store.tick();
-    let lists = sqlx::query("SELECT from_dispositif, to_dispositif FROM equivalence_lists ORDER BY position")
-        .fetch_all(store.pool())
-        .await?;
+    let lists = sqlx::query(
+        "SELECT from_dispositif, to_dispositif FROM equivalence_lists ORDER BY position",
+    )
+    .fetch_all(store.pool())
+    .await?;
     store.tick();
     let pairs = sqlx::query(
         "SELECT from_dispositif, to_dispositif, from_requirement, to_requirement FROM equivalence_pairs \
@@ -1021,8 +1138,12 @@ pub(crate) async fn list_equivalence_lists(store: &Store) -> Result<Vec<Equivale
             .entry((p.try_get("from_dispositif")?, p.try_get("to_dispositif")?))
             .or_default()
             .push(EquivalencePair {
-                from_requirement: stored(RequirementId::parse(&p.try_get::<String, _>("from_requirement")?))?,
-                to_requirement: stored(RequirementId::parse(&p.try_get::<String, _>("to_requirement")?))?,
+                from_requirement: stored(RequirementId::parse(
+                    &p.try_get::<String, _>("from_requirement")?,
+                ))?,
+                to_requirement: stored(RequirementId::parse(
+                    &p.try_get::<String, _>("to_requirement")?,
+                ))?,
             });
     }
     lists
@@ -1030,7 +1151,9 @@ pub(crate) async fn list_equivalence_lists(store: &Store) -> Result<Vec<Equivale
         .map(|l| {
             let from: String = l.try_get("from_dispositif")?;
             let to: String = l.try_get("to_dispositif")?;
-            let pairs = by_list.remove(&(from.clone(), to.clone())).unwrap_or_default();
+            let pairs = by_list
+                .remove(&(from.clone(), to.clone()))
+                .unwrap_or_default();
             Ok(EquivalenceList {
                 from_dispositif: stored(from.parse())?,
                 to_dispositif: stored(to.parse())?,
@@ -1041,7 +1164,29 @@ pub(crate) async fn list_equivalence_lists(store: &Store) -> Result<Vec<Equivale
 }
 
 /// The distinct (dispositif, version) pairs, keeping first-seen order.
-pub(crate) fn dedup_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+pub(crate) fn dedup_pairs(
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> Vec<(String, String)> {
     let mut seen = BTreeSet::new();
-    pairs.into_iter().filter(|p| seen.insert(p.clone())).collect()
+    pairs
+        .into_iter()
+        .filter(|p| seen.insert(p.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dummy_hash_costs_as_much_as_a_real_one_and_matches_nothing() {
+        let real = hash_password("un mot de passe").unwrap();
+        let params = |h: &str| h.split('$').nth(3).map(str::to_owned);
+        assert_eq!(params(DUMMY_PASSWORD_HASH), params(&real));
+        assert!(DUMMY_PASSWORD_HASH.starts_with("$argon2id$"));
+        for guess in ["", "password", "motdepasse", "dummy"] {
+            assert!(!verify_password(DUMMY_PASSWORD_HASH, guess));
+        }
+        assert!(verify_password(&real, "un mot de passe"));
+    }
 }

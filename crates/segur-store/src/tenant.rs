@@ -13,7 +13,10 @@ use segur_domain::candidature::CandidatureState;
 use segur_domain::catalogue::{Profile, ProofItemKey, RequirementId};
 use segur_domain::proof::ProofStatus;
 use segur_domain::referencing::{Referencing, ReferencingStatus};
-use segur_domain::world::{CndaRequest, Deposit, Editor, PentestForm, PscHabilitation, World, WorldCandidature, WorldReferencing};
+use segur_domain::world::{
+    CndaRequest, Deposit, Editor, PentestForm, PscHabilitation, World, WorldCandidature,
+    WorldReferencing,
+};
 
 use crate::records::*;
 use crate::system::{calendar_from_entry, dedup_pairs, get_rem_version, list_equivalence_lists};
@@ -84,7 +87,13 @@ fn referencing_status_label(s: ReferencingStatus) -> &'static str {
 }
 
 fn title_of(c: &WorldCandidature) -> String {
-    let names: Vec<&str> = c.candidature.solution.names.iter().map(|n| n.name.as_str()).collect();
+    let names: Vec<&str> = c
+        .candidature
+        .solution
+        .names
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
     if names.is_empty() {
         c.candidature.solution.principal.name.clone()
     } else {
@@ -122,7 +131,12 @@ pub(crate) async fn insert_candidature(
         StoreError::Conflict(_) => StoreError::Conflict(format!("la candidature « {} » existe déjà", c.id)),
         other => other,
     })?;
-    for p in c.candidature.applicable_profiles().iter().filter(|p| !p.is_general()) {
+    for p in c
+        .candidature
+        .applicable_profiles()
+        .iter()
+        .filter(|p| !p.is_general())
+    {
         store.tick();
         sqlx::query("INSERT INTO candidature_profiles (candidature_id, profile) VALUES ($1, $2)")
             .bind(&c.id)
@@ -175,7 +189,9 @@ fn summary_from_row(r: &AnyRow) -> Result<CandidatureSummary, StoreError> {
 fn deposit_from_row(r: &AnyRow) -> Result<Deposit, StoreError> {
     Ok(Deposit {
         key: ProofItemKey {
-            requirement: stored(RequirementId::parse(&r.try_get::<String, _>("requirement_id")?))?,
+            requirement: stored(RequirementId::parse(
+                &r.try_get::<String, _>("requirement_id")?,
+            ))?,
             scenario: small(r.try_get("scenario")?)?,
             proof: small(r.try_get("proof")?)?,
         },
@@ -213,24 +229,34 @@ impl TenantStore {
 
     /// The organisation's candidatures with their proof counts: two queries whatever the
     /// number of candidatures and items.
-    pub async fn list_candidatures(&self, page: Page) -> Result<Paged<CandidatureSummary>, StoreError> {
+    pub async fn list_candidatures(
+        &self,
+        page: Page,
+    ) -> Result<Paged<CandidatureSummary>, StoreError> {
         let page = page.clamped();
         self.tick();
-        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM candidatures WHERE organisation_id = $1")
-            .bind(&self.organisation_id)
-            .fetch_one(self.store.pool())
-            .await?
-            .try_get("n")?;
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM candidatures WHERE organisation_id = $1")
+                .bind(&self.organisation_id)
+                .fetch_one(self.store.pool())
+                .await?
+                .try_get("n")?;
         self.tick();
-        let rows = sqlx::query(concat!(summary_select!(), "ORDER BY c.position, c.id LIMIT $3 OFFSET $4"))
-            .bind(&self.organisation_id)
-            .bind(Profile::GENERAL)
-            .bind(page.limit)
-            .bind(page.offset)
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows = sqlx::query(concat!(
+            summary_select!(),
+            "ORDER BY c.position, c.id LIMIT $3 OFFSET $4"
+        ))
+        .bind(&self.organisation_id)
+        .bind(Profile::GENERAL)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(self.store.pool())
+        .await?;
         Ok(Paged {
-            items: rows.iter().map(summary_from_row).collect::<Result<_, _>>()?,
+            items: rows
+                .iter()
+                .map(summary_from_row)
+                .collect::<Result<_, _>>()?,
             total,
             limit: page.limit,
             offset: page.offset,
@@ -252,12 +278,13 @@ impl TenantStore {
     /// The candidature with its deposits; `NotFound` if it belongs to another organisation.
     pub async fn get_candidature(&self, id: &str) -> Result<WorldCandidature, StoreError> {
         self.tick();
-        let row = sqlx::query("SELECT data FROM candidatures WHERE id = $1 AND organisation_id = $2")
-            .bind(id)
-            .bind(&self.organisation_id)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query("SELECT data FROM candidatures WHERE id = $1 AND organisation_id = $2")
+                .bind(id)
+                .bind(&self.organisation_id)
+                .fetch_optional(self.store.pool())
+                .await?
+                .ok_or(StoreError::NotFound)?;
         let mut c: WorldCandidature = from_json(&row.try_get::<String, _>("data")?)?;
         self.tick();
         let rows = sqlx::query(
@@ -268,17 +295,22 @@ impl TenantStore {
         .bind(&self.organisation_id)
         .fetch_all(self.store.pool())
         .await?;
-        c.deposits = rows.iter().map(deposit_from_row).collect::<Result<_, _>>()?;
+        c.deposits = rows
+            .iter()
+            .map(deposit_from_row)
+            .collect::<Result<_, _>>()?;
         Ok(c)
     }
 
     /// Every candidature of the organisation with its deposits, in world order (two queries).
     pub async fn list_world_candidatures(&self) -> Result<Vec<WorldCandidature>, StoreError> {
         self.tick();
-        let rows = sqlx::query("SELECT id, data FROM candidatures WHERE organisation_id = $1 ORDER BY position, id")
-            .bind(&self.organisation_id)
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, data FROM candidatures WHERE organisation_id = $1 ORDER BY position, id",
+        )
+        .bind(&self.organisation_id)
+        .fetch_all(self.store.pool())
+        .await?;
         self.tick();
         let deposits = sqlx::query(
             "SELECT candidature_id, requirement_id, scenario, proof, status, deposited_on FROM proof_deposits \
@@ -297,7 +329,9 @@ impl TenantStore {
         rows.iter()
             .map(|r| {
                 let mut c: WorldCandidature = from_json(&r.try_get::<String, _>("data")?)?;
-                c.deposits = by_candidature.remove(&r.try_get::<String, _>("id")?).unwrap_or_default();
+                c.deposits = by_candidature
+                    .remove(&r.try_get::<String, _>("id")?)
+                    .unwrap_or_default();
                 Ok(c)
             })
             .collect()
@@ -384,7 +418,10 @@ impl TenantStore {
     }
 
     /// Per chapter, in REM order: applicable items, deposited and validated counts.
-    pub async fn chapter_progress(&self, candidature_id: &str) -> Result<Vec<ChapterProgress>, StoreError> {
+    pub async fn chapter_progress(
+        &self,
+        candidature_id: &str,
+    ) -> Result<Vec<ChapterProgress>, StoreError> {
         let (dispositif, rem_version) = self.candidature_rem(candidature_id).await?;
         self.tick();
         let rows = sqlx::query(concat!(
@@ -432,15 +469,19 @@ impl TenantStore {
     /// The organisation's solutions: referenced ones (by NRU) then those filed in candidatures.
     pub async fn list_solutions(&self) -> Result<Vec<SolutionRecord>, StoreError> {
         self.tick();
-        let refs = sqlx::query("SELECT data FROM referencings WHERE organisation_id = $1 ORDER BY position, nru")
-            .bind(&self.organisation_id)
-            .fetch_all(self.store.pool())
-            .await?;
+        let refs = sqlx::query(
+            "SELECT data FROM referencings WHERE organisation_id = $1 ORDER BY position, nru",
+        )
+        .bind(&self.organisation_id)
+        .fetch_all(self.store.pool())
+        .await?;
         self.tick();
-        let cands = sqlx::query("SELECT data FROM candidatures WHERE organisation_id = $1 ORDER BY position, id")
-            .bind(&self.organisation_id)
-            .fetch_all(self.store.pool())
-            .await?;
+        let cands = sqlx::query(
+            "SELECT data FROM candidatures WHERE organisation_id = $1 ORDER BY position, id",
+        )
+        .bind(&self.organisation_id)
+        .fetch_all(self.store.pool())
+        .await?;
         let mut out = Vec::with_capacity(refs.len() + cands.len());
         for r in &refs {
             let r: Referencing = from_json(&r.try_get::<String, _>("data")?)?;
@@ -502,7 +543,10 @@ impl TenantStore {
             .list_referencings()
             .await?
             .into_iter()
-            .map(|(editor, referencing)| WorldReferencing { editor, referencing })
+            .map(|(editor, referencing)| WorldReferencing {
+                editor,
+                referencing,
+            })
             .collect();
 
         let mut wanted = vec![(dispositif, rem_version)];
@@ -558,11 +602,20 @@ impl TenantStore {
         self.list_data("psc_habilitations").await
     }
 
-    async fn list_data<T: serde::de::DeserializeOwned>(&self, table: &'static str) -> Result<Vec<T>, StoreError> {
+    async fn list_data<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
         let sql = match table {
-            "pentest_forms" => "SELECT data FROM pentest_forms WHERE organisation_id = $1 ORDER BY position, id",
-            "cnda_requests" => "SELECT data FROM cnda_requests WHERE organisation_id = $1 ORDER BY position, id",
-            "psc_habilitations" => "SELECT data FROM psc_habilitations WHERE organisation_id = $1 ORDER BY position, id",
+            "pentest_forms" => {
+                "SELECT data FROM pentest_forms WHERE organisation_id = $1 ORDER BY position, id"
+            }
+            "cnda_requests" => {
+                "SELECT data FROM cnda_requests WHERE organisation_id = $1 ORDER BY position, id"
+            }
+            "psc_habilitations" => {
+                "SELECT data FROM psc_habilitations WHERE organisation_id = $1 ORDER BY position, id"
+            }
             other => return Err(StoreError::Other(format!("table inconnue : {other}"))),
         };
         self.tick();
@@ -570,7 +623,9 @@ impl TenantStore {
             .bind(&self.organisation_id)
             .fetch_all(self.store.pool())
             .await?;
-        rows.iter().map(|r| from_json(&r.try_get::<String, _>("data")?)).collect()
+        rows.iter()
+            .map(|r| from_json(&r.try_get::<String, _>("data")?))
+            .collect()
     }
 
     /// Records the status of one proof item (insert or update) and its audit event in the same

@@ -64,7 +64,8 @@ pub(crate) fn stored<T>(r: Result<T, ParseError>) -> Result<T, StoreError> {
 }
 
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(|e| StoreError::Other(format!("sérialisation impossible : {e}")))
+    serde_json::to_string(v)
+        .map_err(|e| StoreError::Other(format!("sérialisation impossible : {e}")))
 }
 
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
@@ -77,7 +78,9 @@ pub(crate) fn check_organisation_id(id: &str) -> Result<(), StoreError> {
         && id.len() <= 64
         && id != "."
         && id != ".."
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(())
     } else {

@@ -9,19 +9,21 @@ use std::time::{Duration, Instant};
 use segur_domain::calendar::{Milestone, builtin_mdv_va2};
 use segur_domain::candidature::{Candidature, CandidatureState};
 use segur_domain::catalogue::{
-    Dispositif, DispositifCode, EquivalenceList, EquivalencePair, Nature, Profile, ProofItemKey, ProofSpec,
-    RemStatus, RemVersion, Requirement, RequirementId, Scenario, Wave,
+    Dispositif, DispositifCode, EquivalenceList, EquivalencePair, Nature, Profile, ProofItemKey,
+    ProofSpec, RemStatus, RemVersion, Requirement, RequirementId, Scenario, Wave,
 };
 use segur_domain::org::{OrganisationKind, Role, Siren};
 use segur_domain::proof::ProofStatus;
 use segur_domain::referencing::{Nru, Referencing, ReferencingStatus};
 use segur_domain::solution::{CommercialName, Component, Nil, Solution};
 use segur_domain::world::{
-    CalendarEntry, CndaRequest, CndaStatus, Deposit, Editor, Eligibility, HabilitationKind, PentestForm,
-    PscHabilitation, SignatureKind, TestEnvironment, World, WorldCandidature, WorldReferencing,
+    CalendarEntry, CndaRequest, CndaStatus, Deposit, Editor, Eligibility, HabilitationKind,
+    PentestForm, PscHabilitation, SignatureKind, TestEnvironment, World, WorldCandidature,
+    WorldReferencing,
 };
 use segur_store::{
-    AuditEntry, Backend, BlobStore, ConnectOptions, NewAccount, Page, Store, StoreError, verify_password,
+    AuditEntry, Backend, BlobStore, ConnectOptions, NewAccount, Page, Store, StoreError,
+    verify_password,
 };
 use sqlx::Connection;
 
@@ -42,7 +44,10 @@ struct TestDb {
 
 impl TestDb {
     async fn sqlite() -> TestDb {
-        let dir = std::env::temp_dir().join(format!("segur-store-test-{}", uuid::Uuid::new_v4().simple()));
+        let dir = std::env::temp_dir().join(format!(
+            "segur-store-test-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}", dir.join("segur.db").display());
         let store = Store::connect_with_blobs(&url, BlobStore::local(&dir.join("blobs")).unwrap())
@@ -66,7 +71,9 @@ impl TestDb {
             .unwrap();
         admin.close().await.unwrap();
         let url = with_database(admin_url, &name);
-        let store = Store::connect_with_blobs(&url, BlobStore::in_memory()).await.unwrap();
+        let store = Store::connect_with_blobs(&url, BlobStore::in_memory())
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
         TestDb {
             store,
@@ -97,10 +104,12 @@ impl TestDb {
             }
             Cleanup::PostgresDb { admin_url, name } => {
                 let mut admin = sqlx::AnyConnection::connect(&admin_url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut admin)
-                    .await
-                    .unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .unwrap();
                 admin.close().await.unwrap();
             }
         }
@@ -109,7 +118,9 @@ impl TestDb {
 
 /// The same server URL with another database name.
 fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let base = match base[after_scheme..].find('/') {
         Some(i) => &base[..after_scheme + i],
@@ -183,7 +194,14 @@ fn solution(name: &str, nil: &str) -> Solution {
     }
 }
 
-fn requirement(id: &str, chapter: &str, profile: &str, enonce: &str, scenarios: u16, proofs: u16) -> Requirement {
+fn requirement(
+    id: &str,
+    chapter: &str,
+    profile: &str,
+    enonce: &str,
+    scenarios: u16,
+    proofs: u16,
+) -> Requirement {
     Requirement {
         id: rid(id),
         chapter: chapter.into(),
@@ -212,21 +230,45 @@ fn requirement(id: &str, chapter: &str, profile: &str, enonce: &str, scenarios: 
 fn rem_big() -> RemVersion {
     let mut requirements = Vec::new();
     for i in 0..50u32 {
-        let profile = if i % 10 == 9 { "Pharmacie" } else { "Général" };
+        let profile = if i % 10 == 9 {
+            "Pharmacie"
+        } else {
+            "Général"
+        };
         let req = if i < 20 {
             let enonce = if i == 17 {
                 "Le logiciel DOIT journaliser les accès (traçabilité SSI)".to_owned()
             } else {
-                format!("Le logiciel DOIT respecter la règle de sécurité n° {}", i + 1)
+                format!(
+                    "Le logiciel DOIT respecter la règle de sécurité n° {}",
+                    i + 1
+                )
             };
-            requirement(&format!("SC.SSI/GEN.{:02}", i + 1), "Socle commun — sécurité", profile, &enonce, 2, 2)
+            requirement(
+                &format!("SC.SSI/GEN.{:02}", i + 1),
+                "Socle commun — sécurité",
+                profile,
+                &enonce,
+                2,
+                2,
+            )
         } else if i < 35 {
             let enonce = if i == 21 {
                 "Le logiciel DOIT afficher l'Écran de vérification de l'identité INS".to_owned()
             } else {
-                format!("Le logiciel DOIT qualifier l'identité nationale de santé (cas {})", i - 19)
+                format!(
+                    "Le logiciel DOIT qualifier l'identité nationale de santé (cas {})",
+                    i - 19
+                )
             };
-            requirement(&format!("SC.INS.{:02}.01", i - 19), "Identité nationale de santé", profile, &enonce, 2, 2)
+            requirement(
+                &format!("SC.INS.{:02}.01", i - 19),
+                "Identité nationale de santé",
+                profile,
+                &enonce,
+                2,
+                2,
+            )
         } else {
             requirement(
                 &format!("LGC.DMP/UX.10.{:02}", i - 34),
@@ -321,7 +363,10 @@ fn candidature(
             dispositif: code("MDV-LGC-Va2"),
             state: CandidatureState::ProofsInProgress,
             solution: solution(name, nil),
-            profiles: profiles.iter().map(|p| Profile::parse(p).unwrap()).collect(),
+            profiles: profiles
+                .iter()
+                .map(|p| Profile::parse(p).unwrap())
+                .collect(),
             rem_version: rem.into(),
             root_nru: None,
             root_declared_on: None,
@@ -343,7 +388,13 @@ fn candidature(
     }
 }
 
-fn deposit(req: &str, scenario: u16, proof: u16, status: ProofStatus, on: Option<jiff::civil::Date>) -> Deposit {
+fn deposit(
+    req: &str,
+    scenario: u16,
+    proof: u16,
+    status: ProofStatus,
+    on: Option<jiff::civil::Date>,
+) -> Deposit {
     Deposit {
         key: ProofItemKey {
             requirement: rid(req),
@@ -362,12 +413,42 @@ fn test_world() -> World {
         "1.0",
         &["Pharmacie"],
         vec![
-            deposit("SC.SSI/GEN.02", 1, 1, ProofStatus::UnderReview, Some(d(2026, 6, 2))),
-            deposit("SC.SSI/GEN.01", 1, 1, ProofStatus::Deposited, Some(d(2026, 6, 1))),
-            deposit("SC.SSI/GEN.01", 1, 2, ProofStatus::Validated, Some(d(2026, 6, 1))),
-            deposit("SC.INS.01.01", 1, 1, ProofStatus::Rejected, Some(d(2026, 6, 3))),
+            deposit(
+                "SC.SSI/GEN.02",
+                1,
+                1,
+                ProofStatus::UnderReview,
+                Some(d(2026, 6, 2)),
+            ),
+            deposit(
+                "SC.SSI/GEN.01",
+                1,
+                1,
+                ProofStatus::Deposited,
+                Some(d(2026, 6, 1)),
+            ),
+            deposit(
+                "SC.SSI/GEN.01",
+                1,
+                2,
+                ProofStatus::Validated,
+                Some(d(2026, 6, 1)),
+            ),
+            deposit(
+                "SC.INS.01.01",
+                1,
+                1,
+                ProofStatus::Rejected,
+                Some(d(2026, 6, 3)),
+            ),
             deposit("SC.SSI/GEN.03", 2, 2, ProofStatus::Inherited, None),
-            deposit("SC.SSI/GEN.10", 1, 1, ProofStatus::Validated, Some(d(2026, 6, 4))),
+            deposit(
+                "SC.SSI/GEN.10",
+                1,
+                1,
+                ProofStatus::Validated,
+                Some(d(2026, 6, 4)),
+            ),
         ],
         "MonLogiciel",
         "NIL-A1",
@@ -379,7 +460,13 @@ fn test_world() -> World {
         "ed-a",
         "0.9",
         &[],
-        vec![deposit("SC.SSI/GEN.01", 1, 1, ProofStatus::Deposited, Some(d(2026, 5, 1)))],
+        vec![deposit(
+            "SC.SSI/GEN.01",
+            1,
+            1,
+            ProofStatus::Deposited,
+            Some(d(2026, 5, 1)),
+        )],
         "MonAgenda",
         "NIL-A2",
     );
@@ -389,9 +476,21 @@ fn test_world() -> World {
         "1.0",
         &[],
         vec![
-            deposit("SC.SSI/GEN.01", 1, 1, ProofStatus::Validated, Some(d(2026, 6, 1))),
+            deposit(
+                "SC.SSI/GEN.01",
+                1,
+                1,
+                ProofStatus::Validated,
+                Some(d(2026, 6, 1)),
+            ),
             // Profile Pharmacie is not selected: not counted (LIF-03).
-            deposit("SC.SSI/GEN.10", 1, 1, ProofStatus::Deposited, Some(d(2026, 6, 1))),
+            deposit(
+                "SC.SSI/GEN.10",
+                1,
+                1,
+                ProofStatus::Deposited,
+                Some(d(2026, 6, 1)),
+            ),
         ],
         "CabinetPlus",
         "NIL-B1",
@@ -534,7 +633,11 @@ fn accounts() -> Vec<NewAccount> {
 
 async fn loaded(store: &Store) -> World {
     let world = test_world();
-    store.system().import_world(&world, &accounts()).await.unwrap();
+    store
+        .system()
+        .import_world(&world, &accounts())
+        .await
+        .unwrap();
     world
 }
 
@@ -544,8 +647,17 @@ fn expected_counts(world: &World, cand: &WorldCandidature) -> (i64, i64, i64) {
         .rem_version(&cand.candidature.dispositif, &cand.candidature.rem_version)
         .unwrap();
     let profiles = cand.candidature.applicable_profiles();
-    let items: Vec<_> = rem.proof_items().into_iter().filter(|i| profiles.contains(&i.profile)).collect();
-    let status_of = |key: &ProofItemKey| cand.deposits.iter().find(|d| &d.key == key).map(|d| d.status);
+    let items: Vec<_> = rem
+        .proof_items()
+        .into_iter()
+        .filter(|i| profiles.contains(&i.profile))
+        .collect();
+    let status_of = |key: &ProofItemKey| {
+        cand.deposits
+            .iter()
+            .find(|d| &d.key == key)
+            .map(|d| d.status)
+    };
     let deposited = items
         .iter()
         .filter(|i| status_of(&i.key).is_some_and(|s| s.counts_as_deposited()))
@@ -566,7 +678,11 @@ async fn check_migrate_twice_and_import_once(store: Store, _url: String) {
     store.migrate().await.unwrap();
     store.ping().await.unwrap();
     assert!(store.system().is_empty().await.unwrap());
-    let summary = store.system().import_world(&test_world(), &accounts()).await.unwrap();
+    let summary = store
+        .system()
+        .import_world(&test_world(), &accounts())
+        .await
+        .unwrap();
     assert_eq!(summary.dispositifs, 2);
     assert_eq!(summary.rem_versions, 3);
     assert_eq!(summary.proof_items, 200 + 10 + 2);
@@ -587,11 +703,21 @@ async fn check_migrate_twice_and_import_once(store: Store, _url: String) {
     let ids: Vec<&str> = orgs.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["ans", "asp", "ed-a", "ed-b"]);
     let ans = store.system().get_organisation("ans").await.unwrap();
-    assert_eq!((ans.kind, ans.name.as_str()), (OrganisationKind::Ans, "Agence du Numérique en Santé"));
-    let editors = store.system().list_organisations(Some(OrganisationKind::Editor)).await.unwrap();
+    assert_eq!(
+        (ans.kind, ans.name.as_str()),
+        (OrganisationKind::Ans, "Agence du Numérique en Santé")
+    );
+    let editors = store
+        .system()
+        .list_organisations(Some(OrganisationKind::Editor))
+        .await
+        .unwrap();
     assert_eq!(editors.len(), 2);
     assert_eq!(editors[0].siren.as_deref(), Some("732829320"));
-    assert_eq!(store.system().get_organisation("nobody").await, Err(StoreError::NotFound));
+    assert_eq!(
+        store.system().get_organisation("nobody").await,
+        Err(StoreError::NotFound)
+    );
     store.migrate().await.unwrap();
 }
 
@@ -599,15 +725,24 @@ async fn check_import_refuses_dangling_references(store: Store, _url: String) {
     let mut world = test_world();
     world.candidatures[0].editor = "ed-unknown".into();
     let err = store.system().import_world(&world, &[]).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("ed-unknown")), "{err}");
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.contains("ed-unknown")),
+        "{err}"
+    );
     // Nothing was written: a correct world still imports.
     assert!(store.system().is_empty().await.unwrap());
     let mut world = test_world();
     world.rem_versions.push(rem_small());
     let err = store.system().import_world(&world, &[]).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Conflict(m) if m.contains("0.9")), "{err}");
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("0.9")),
+        "{err}"
+    );
     assert!(store.system().is_empty().await.unwrap());
-    assert_eq!(store.system().list_audit(Page::max()).await.unwrap().total, 0);
+    assert_eq!(
+        store.system().list_audit(Page::max()).await.unwrap().total,
+        0
+    );
     loaded(&store).await;
 }
 
@@ -615,8 +750,14 @@ async fn check_cal_02_catalogue_round_trip(store: Store, _url: String) {
     let world = loaded(&store).await;
     let sys = store.system();
     assert_eq!(sys.list_dispositifs().await.unwrap(), world.dispositifs);
-    assert_eq!(sys.get_dispositif("MDV-LGC-Va2").await.unwrap(), world.dispositifs[0]);
-    assert_eq!(sys.get_dispositif("HOP-DPI-Va2").await, Err(StoreError::NotFound));
+    assert_eq!(
+        sys.get_dispositif("MDV-LGC-Va2").await.unwrap(),
+        world.dispositifs[0]
+    );
+    assert_eq!(
+        sys.get_dispositif("HOP-DPI-Va2").await,
+        Err(StoreError::NotFound)
+    );
 
     // CAL-02: both arrêtés are kept, the amendment applies from its publication.
     let history = sys.calendar_history("MDV-LGC-Va2").await.unwrap();
@@ -625,29 +766,58 @@ async fn check_cal_02_catalogue_round_trip(store: Store, _url: String) {
     assert_eq!(before.date(Milestone::D2).unwrap().date(), d(2026, 7, 22));
     let after = history.in_force(d(2026, 6, 11)).unwrap();
     assert_eq!(after.date(Milestone::D2).unwrap().date(), d(2027, 1, 20));
-    assert!(sys.calendar_history("MDV-LGC-Va1").await.unwrap().versions.is_empty());
-    assert_eq!(sys.calendar_history("HOP-DPI-Va2").await, Err(StoreError::NotFound));
+    assert!(
+        sys.calendar_history("MDV-LGC-Va1")
+            .await
+            .unwrap()
+            .versions
+            .is_empty()
+    );
+    assert_eq!(
+        sys.calendar_history("HOP-DPI-Va2").await,
+        Err(StoreError::NotFound)
+    );
     assert_eq!(sys.list_calendar_entries().await.unwrap(), world.calendars);
 
     let versions = sys.list_rem_versions("MDV-LGC-Va2").await.unwrap();
     let summary: Vec<(&str, RemStatus, i64, i64, bool)> = versions
         .iter()
-        .map(|v| (v.version.as_str(), v.status, v.requirements, v.proof_items, v.illustrative))
+        .map(|v| {
+            (
+                v.version.as_str(),
+                v.status,
+                v.requirements,
+                v.proof_items,
+                v.illustrative,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
-        [("1.0", RemStatus::Published, 50, 200, true), ("0.9", RemStatus::Draft, 5, 10, true)]
+        [
+            ("1.0", RemStatus::Published, 50, 200, true),
+            ("0.9", RemStatus::Draft, 5, 10, true)
+        ]
     );
     assert_eq!(versions[0].published_on, Some(d(2025, 5, 2)));
-    assert_eq!(sys.list_rem_versions("HOP-DPI-Va2").await, Err(StoreError::NotFound));
+    assert_eq!(
+        sys.list_rem_versions("HOP-DPI-Va2").await,
+        Err(StoreError::NotFound)
+    );
 
     // REM-01/02: the stored REM is the imported one, requirements in REM order.
     let rem = sys.get_rem_version("MDV-LGC-Va2", "1.0").await.unwrap();
     assert_eq!(rem, world.rem_versions[0]);
     assert_eq!(rem.requirements[0].id.as_str(), "SC.SSI/GEN.01");
     assert_eq!(rem.requirements[49].id.as_str(), "LGC.DMP/UX.10.15");
-    assert_eq!(sys.get_rem_version("MDV-LGC-Va2", "9.9").await, Err(StoreError::NotFound));
-    assert_eq!(sys.list_equivalence_lists().await.unwrap(), world.equivalence_lists);
+    assert_eq!(
+        sys.get_rem_version("MDV-LGC-Va2", "9.9").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        sys.list_equivalence_lists().await.unwrap(),
+        world.equivalence_lists
+    );
 
     let refs = sys.list_referencings().await.unwrap();
     let expected: Vec<(String, Referencing)> = world
@@ -662,34 +832,86 @@ async fn check_rem_02_search_requirements(store: Store, _url: String) {
     loaded(&store).await;
     let sys = store.system();
     // By identifier with a `/` section.
-    let hits = sys.search_requirements("SSI/GEN.18", None, Page::default()).await.unwrap();
+    let hits = sys
+        .search_requirements("SSI/GEN.18", None, Page::default())
+        .await
+        .unwrap();
     assert_eq!(hits.total, 1);
     assert_eq!(hits.items[0].id, "SC.SSI/GEN.18");
-    assert_eq!(hits.items[0].enonce, "Le logiciel DOIT journaliser les accès (traçabilité SSI)");
+    assert_eq!(
+        hits.items[0].enonce,
+        "Le logiciel DOIT journaliser les accès (traçabilité SSI)"
+    );
     // Identifier prefix, case-insensitive, across REM versions; prefix matches come first.
-    let hits = sys.search_requirements("sc.ssi/gen.0", None, Page::max()).await.unwrap();
+    let hits = sys
+        .search_requirements("sc.ssi/gen.0", None, Page::max())
+        .await
+        .unwrap();
     assert_eq!(hits.total, 9 + 5 + 1, "REM 1.0, REM 0.9 and the va1 REM");
     assert!(hits.items.iter().all(|h| h.id.starts_with("SC.SSI/GEN.0")));
     // Accented énoncé, whatever the case and accents of the query.
-    for q in ["écran de vérification", "ÉCRAN", "ecran de verification", "Traçabilité"] {
-        let hits = sys.search_requirements(q, Some("MDV-LGC-Va2"), Page::default()).await.unwrap();
+    for q in [
+        "écran de vérification",
+        "ÉCRAN",
+        "ecran de verification",
+        "Traçabilité",
+    ] {
+        let hits = sys
+            .search_requirements(q, Some("MDV-LGC-Va2"), Page::default())
+            .await
+            .unwrap();
         assert_eq!(hits.total, 1, "{q}");
     }
-    let hit = &sys.search_requirements("écran", None, Page::default()).await.unwrap().items[0];
+    let hit = &sys
+        .search_requirements("écran", None, Page::default())
+        .await
+        .unwrap()
+        .items[0];
     assert_eq!(
-        (hit.dispositif.as_str(), hit.rem_version.as_str(), hit.id.as_str(), hit.chapter.as_str()),
-        ("MDV-LGC-Va2", "1.0", "SC.INS.02.01", "Identité nationale de santé")
+        (
+            hit.dispositif.as_str(),
+            hit.rem_version.as_str(),
+            hit.id.as_str(),
+            hit.chapter.as_str()
+        ),
+        (
+            "MDV-LGC-Va2",
+            "1.0",
+            "SC.INS.02.01",
+            "Identité nationale de santé"
+        )
     );
     // LIKE metacharacters are literal.
-    assert_eq!(sys.search_requirements("%", None, Page::default()).await.unwrap().total, 0);
-    assert_eq!(sys.search_requirements("SC_SSI", None, Page::default()).await.unwrap().total, 0);
+    assert_eq!(
+        sys.search_requirements("%", None, Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        sys.search_requirements("SC_SSI", None, Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     // Dispositif filter and pagination.
-    let va1 = sys.search_requirements("exigence", Some("MDV-LGC-Va1"), Page::default()).await.unwrap();
+    let va1 = sys
+        .search_requirements("exigence", Some("MDV-LGC-Va1"), Page::default())
+        .await
+        .unwrap();
     assert_eq!(va1.total, 2);
-    let all = sys.search_requirements("identité", None, Page::max()).await.unwrap();
+    let all = sys
+        .search_requirements("identité", None, Page::max())
+        .await
+        .unwrap();
     let mut paged = Vec::new();
     for offset in (0..all.total).step_by(4) {
-        let p = sys.search_requirements("identité", None, Page::new(4, offset)).await.unwrap();
+        let p = sys
+            .search_requirements("identité", None, Page::new(4, offset))
+            .await
+            .unwrap();
         assert_eq!(p.total, all.total);
         paged.extend(p.items);
     }
@@ -699,28 +921,54 @@ async fn check_rem_02_search_requirements(store: Store, _url: String) {
 
 async fn check_lif_03_candidature_list_counts(store: Store, _url: String) {
     let world = loaded(&store).await;
-    let list = store.tenant("ed-a").list_candidatures(Page::default()).await.unwrap();
+    let list = store
+        .tenant("ed-a")
+        .list_candidatures(Page::default())
+        .await
+        .unwrap();
     assert_eq!(list.total, 2);
     let ids: Vec<&str> = list.items.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["cand-a1", "cand-a2"], "world order");
     for s in &list.items {
         let cand = world.candidature(&s.id).unwrap();
-        assert_eq!((s.required, s.deposited, s.validated), expected_counts(&world, cand), "{}", s.id);
+        assert_eq!(
+            (s.required, s.deposited, s.validated),
+            expected_counts(&world, cand),
+            "{}",
+            s.id
+        );
         assert_eq!(s.organisation_id, "ed-a");
         assert_eq!(s.state, CandidatureState::ProofsInProgress);
         assert_eq!(s.dispositif, "MDV-LGC-Va2");
     }
     assert_eq!(list.items[0].title, "MonLogiciel / MonLogiciel Pro");
-    assert_eq!(list.items[0].required, 200, "Pharmacie selected: every item applies");
-    assert_eq!(list.items[0].deposited, 5, "inherited items are not deposits (DEP-01)");
+    assert_eq!(
+        list.items[0].required, 200,
+        "Pharmacie selected: every item applies"
+    );
+    assert_eq!(
+        list.items[0].deposited, 5,
+        "inherited items are not deposits (DEP-01)"
+    );
     assert_eq!(list.items[0].validated, 2);
 
-    let b = store.tenant("ed-b").candidature_summary("cand-b1").await.unwrap();
-    assert_eq!((b.required, b.deposited, b.validated), expected_counts(&world, world.candidature("cand-b1").unwrap()));
+    let b = store
+        .tenant("ed-b")
+        .candidature_summary("cand-b1")
+        .await
+        .unwrap();
+    assert_eq!(
+        (b.required, b.deposited, b.validated),
+        expected_counts(&world, world.candidature("cand-b1").unwrap())
+    );
     assert_eq!(b.required, 180, "LIF-03: Pharmacie items do not apply");
     assert_eq!(b.deposited, 1);
 
-    let second = store.tenant("ed-a").list_candidatures(Page::new(1, 1)).await.unwrap();
+    let second = store
+        .tenant("ed-a")
+        .list_candidatures(Page::new(1, 1))
+        .await
+        .unwrap();
     assert_eq!((second.total, second.items.len()), (2, 1));
     assert_eq!(second.items[0].id, "cand-a2");
 }
@@ -728,12 +976,21 @@ async fn check_lif_03_candidature_list_counts(store: Store, _url: String) {
 async fn check_proof_items_in_rem_order_with_statuses(store: Store, _url: String) {
     let world = loaded(&store).await;
     let t = store.tenant("ed-a");
-    let all = t.list_proof_items("cand-a1", None, Page::max()).await.unwrap();
+    let all = t
+        .list_proof_items("cand-a1", None, Page::max())
+        .await
+        .unwrap();
     assert_eq!(all.total, 200);
     let expected_keys: Vec<(String, i64, i64)> = world.rem_versions[0]
         .proof_items()
         .iter()
-        .map(|i| (i.key.requirement.to_string(), i64::from(i.key.scenario), i64::from(i.key.proof)))
+        .map(|i| {
+            (
+                i.key.requirement.to_string(),
+                i64::from(i.key.scenario),
+                i64::from(i.key.proof),
+            )
+        })
         .collect();
     let keys: Vec<(String, i64, i64)> = all
         .items
@@ -744,9 +1001,17 @@ async fn check_proof_items_in_rem_order_with_statuses(store: Store, _url: String
     let positions: Vec<i64> = all.items.iter().map(|i| i.position).collect();
     assert_eq!(positions, (0..200).collect::<Vec<_>>());
 
-    let find = |r: &str, s: i64, p: i64| all.items.iter().find(|i| i.requirement == r && i.scenario == s && i.proof == p).unwrap();
+    let find = |r: &str, s: i64, p: i64| {
+        all.items
+            .iter()
+            .find(|i| i.requirement == r && i.scenario == s && i.proof == p)
+            .unwrap()
+    };
     assert_eq!(find("SC.SSI/GEN.01", 1, 1).status, ProofStatus::Deposited);
-    assert_eq!(find("SC.SSI/GEN.01", 1, 1).deposited_on.as_deref(), Some("2026-06-01"));
+    assert_eq!(
+        find("SC.SSI/GEN.01", 1, 1).deposited_on.as_deref(),
+        Some("2026-06-01")
+    );
     assert_eq!(find("SC.SSI/GEN.01", 1, 2).status, ProofStatus::Validated);
     assert_eq!(find("SC.SSI/GEN.03", 2, 2).status, ProofStatus::Inherited);
     assert_eq!(find("SC.SSI/GEN.03", 2, 2).deposited_on, None);
@@ -754,7 +1019,12 @@ async fn check_proof_items_in_rem_order_with_statuses(store: Store, _url: String
     let ins = find("SC.INS.01.01", 1, 1);
     assert_eq!(ins.status, ProofStatus::Rejected);
     assert_eq!(
-        (ins.chapter.as_str(), ins.profile.as_str(), ins.nature.as_str(), ins.wave_origin.as_str()),
+        (
+            ins.chapter.as_str(),
+            ins.profile.as_str(),
+            ins.nature.as_str(),
+            ins.wave_origin.as_str()
+        ),
         ("Identité nationale de santé", "Général", "EXIGENCE", "Va2")
     );
     assert_eq!(ins.scenario_text, "Scénario 1 de SC.INS.01.01");
@@ -763,50 +1033,103 @@ async fn check_proof_items_in_rem_order_with_statuses(store: Store, _url: String
     // Pagination walks the same list.
     let mut paged = Vec::new();
     for offset in (0..200).step_by(30) {
-        let p = t.list_proof_items("cand-a1", None, Page::new(30, offset)).await.unwrap();
+        let p = t
+            .list_proof_items("cand-a1", None, Page::new(30, offset))
+            .await
+            .unwrap();
         assert_eq!((p.total, p.limit, p.offset), (200, 30, offset));
         paged.extend(p.items);
     }
     assert_eq!(paged, all.items);
-    let past_end = t.list_proof_items("cand-a1", None, Page::new(10, 500)).await.unwrap();
+    let past_end = t
+        .list_proof_items("cand-a1", None, Page::new(10, 500))
+        .await
+        .unwrap();
     assert_eq!((past_end.total, past_end.items.len()), (200, 0));
     // Oversized pages are clamped.
-    assert_eq!(t.list_proof_items("cand-a1", None, Page { limit: 100_000, offset: -5 }).await.unwrap().limit, 500);
+    assert_eq!(
+        t.list_proof_items(
+            "cand-a1",
+            None,
+            Page {
+                limit: 100_000,
+                offset: -5
+            }
+        )
+        .await
+        .unwrap()
+        .limit,
+        500
+    );
 
     // One chapter.
-    let dmp = t.list_proof_items("cand-a1", Some("DMP"), Page::max()).await.unwrap();
+    let dmp = t
+        .list_proof_items("cand-a1", Some("DMP"), Page::max())
+        .await
+        .unwrap();
     assert_eq!(dmp.total, 60);
     assert!(dmp.items.iter().all(|i| i.chapter == "DMP"));
-    assert_eq!(t.list_proof_items("cand-a1", Some("Inconnu"), Page::max()).await.unwrap().total, 0);
+    assert_eq!(
+        t.list_proof_items("cand-a1", Some("Inconnu"), Page::max())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 
     // LIF-03: without the Pharmacie profile, its items are not listed.
-    let b = store.tenant("ed-b").list_proof_items("cand-b1", None, Page::max()).await.unwrap();
+    let b = store
+        .tenant("ed-b")
+        .list_proof_items("cand-b1", None, Page::max())
+        .await
+        .unwrap();
     assert_eq!(b.total, 180);
     assert!(b.items.iter().all(|i| i.profile == Profile::GENERAL));
 }
 
 async fn check_lif_03_chapter_progress(store: Store, _url: String) {
     let world = loaded(&store).await;
-    let progress = store.tenant("ed-b").chapter_progress("cand-b1").await.unwrap();
+    let progress = store
+        .tenant("ed-b")
+        .chapter_progress("cand-b1")
+        .await
+        .unwrap();
     let chapters: Vec<&str> = progress.iter().map(|c| c.chapter.as_str()).collect();
-    assert_eq!(chapters, world.rem_versions[0].chapters(), "REM chapter order");
+    assert_eq!(
+        chapters,
+        world.rem_versions[0].chapters(),
+        "REM chapter order"
+    );
     let items: Vec<i64> = progress.iter().map(|c| c.items).collect();
     assert_eq!(items, [72, 56, 52], "Général items only (LIF-03)");
     assert_eq!((progress[0].deposited, progress[0].validated), (1, 1));
 
-    let a = store.tenant("ed-a").chapter_progress("cand-a1").await.unwrap();
+    let a = store
+        .tenant("ed-a")
+        .chapter_progress("cand-a1")
+        .await
+        .unwrap();
     let items: Vec<i64> = a.iter().map(|c| c.items).collect();
     assert_eq!(items, [80, 60, 60]);
-    let (required, deposited, validated) = expected_counts(&world, world.candidature("cand-a1").unwrap());
+    let (required, deposited, validated) =
+        expected_counts(&world, world.candidature("cand-a1").unwrap());
     assert_eq!(a.iter().map(|c| c.items).sum::<i64>(), required);
     assert_eq!(a.iter().map(|c| c.deposited).sum::<i64>(), deposited);
     assert_eq!(a.iter().map(|c| c.validated).sum::<i64>(), validated);
-    assert_eq!((a[1].deposited, a[1].validated), (1, 0), "the rejected INS item counts as deposited");
+    assert_eq!(
+        (a[1].deposited, a[1].validated),
+        (1, 0),
+        "the rejected INS item counts as deposited"
+    );
 }
 
 async fn check_world_for_candidature_round_trip(store: Store, _url: String) {
     let world = loaded(&store).await;
-    let got = store.tenant("ed-a").world_for_candidature("cand-a1").await.unwrap();
+    let got = store
+        .tenant("ed-a")
+        .world_for_candidature("cand-a1")
+        .await
+        .unwrap();
     let expected = World {
         dispositifs: world.dispositifs.clone(),
         calendars: world.calendars.clone(),
@@ -815,38 +1138,96 @@ async fn check_world_for_candidature_round_trip(store: Store, _url: String) {
         equivalence_lists: world.equivalence_lists.clone(),
         editors: vec![world.editors[0].clone()],
         referencings: world.referencings.clone(),
-        candidatures: world.candidatures.iter().filter(|c| c.editor == "ed-a").cloned().collect(),
+        candidatures: world
+            .candidatures
+            .iter()
+            .filter(|c| c.editor == "ed-a")
+            .cloned()
+            .collect(),
         pentest_forms: world.pentest_forms.clone(),
-        cnda_requests: world.cnda_requests.iter().filter(|c| c.editor == "ed-a").cloned().collect(),
+        cnda_requests: world
+            .cnda_requests
+            .iter()
+            .filter(|c| c.editor == "ed-a")
+            .cloned()
+            .collect(),
         psc_habilitations: world.psc_habilitations.clone(),
     };
     assert_eq!(got, expected);
-    assert_eq!(store.tenant("ed-a").get_candidature("cand-a1").await.unwrap(), world.candidatures[0]);
+    assert_eq!(
+        store
+            .tenant("ed-a")
+            .get_candidature("cand-a1")
+            .await
+            .unwrap(),
+        world.candidatures[0]
+    );
 
-    let b = store.tenant("ed-b").world_for_candidature("cand-b1").await.unwrap();
+    let b = store
+        .tenant("ed-b")
+        .world_for_candidature("cand-b1")
+        .await
+        .unwrap();
     assert_eq!(b.candidatures, vec![world.candidatures[1].clone()]);
     assert_eq!(b.rem_versions, vec![world.rem_versions[0].clone()]);
     assert!(b.pentest_forms.is_empty() && b.psc_habilitations.is_empty());
-    assert_eq!(b.referencings.len(), 2, "NRUs of every editor are public facts");
+    assert_eq!(
+        b.referencings.len(),
+        2,
+        "NRUs of every editor are public facts"
+    );
 }
 
 async fn check_tenant_isolation(store: Store, _url: String) {
     loaded(&store).await;
     let b = store.tenant("ed-b");
     assert_eq!(b.organisation_id(), "ed-b");
-    assert_eq!(b.get_candidature("cand-a1").await, Err(StoreError::NotFound));
-    assert_eq!(b.get_candidature("does-not-exist").await, Err(StoreError::NotFound));
-    assert_eq!(b.candidature_summary("cand-a1").await, Err(StoreError::NotFound));
-    assert_eq!(b.list_proof_items("cand-a1", None, Page::default()).await, Err(StoreError::NotFound));
-    assert_eq!(b.chapter_progress("cand-a1").await, Err(StoreError::NotFound));
-    assert_eq!(b.world_for_candidature("cand-a1").await, Err(StoreError::NotFound));
+    assert_eq!(
+        b.get_candidature("cand-a1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.get_candidature("does-not-exist").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.candidature_summary("cand-a1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.list_proof_items("cand-a1", None, Page::default()).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.chapter_progress("cand-a1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.world_for_candidature("cand-a1").await,
+        Err(StoreError::NotFound)
+    );
     let list = b.list_candidatures(Page::max()).await.unwrap();
     assert_eq!(list.total, 1);
     assert!(list.items.iter().all(|c| c.organisation_id == "ed-b"));
-    assert!(b.list_world_candidatures().await.unwrap().iter().all(|c| c.editor == "ed-b"));
+    assert!(
+        b.list_world_candidatures()
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.editor == "ed-b")
+    );
     let solutions = b.list_solutions().await.unwrap();
     let ids: Vec<&str> = solutions.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["NRU-VA1-0002", "cand-b1"]);
+    // The cross-tenant lookup is on the system side only.
+    assert_eq!(
+        store.system().candidature_owner("cand-a1").await.unwrap(),
+        "ed-a"
+    );
+    assert_eq!(
+        store.system().candidature_owner("nope").await,
+        Err(StoreError::NotFound)
+    );
     assert_eq!(solutions[0].state_label, "Référencement retiré");
     assert_eq!(solutions[1].state_label, "Dépôt des preuves en cours");
     assert!(b.list_pentest_forms().await.unwrap().is_empty());
@@ -860,29 +1241,61 @@ async fn check_tenant_isolation(store: Store, _url: String) {
         proof: 1,
     };
     let err = b
-        .record_deposit_status("cand-a1", &key, ProofStatus::Deposited, d(2026, 7, 1), &AuditEntry::default())
+        .record_deposit_status(
+            "cand-a1",
+            &key,
+            ProofStatus::Deposited,
+            d(2026, 7, 1),
+            &AuditEntry::default(),
+        )
         .await;
     assert_eq!(err, Err(StoreError::NotFound));
-    assert_eq!(store.system().list_audit(Page::max()).await.unwrap().total, before);
-    let a1 = store.tenant("ed-a").get_candidature("cand-a1").await.unwrap();
+    assert_eq!(
+        store.system().list_audit(Page::max()).await.unwrap().total,
+        before
+    );
+    let a1 = store
+        .tenant("ed-a")
+        .get_candidature("cand-a1")
+        .await
+        .unwrap();
     assert!(a1.deposits.iter().all(|d| d.key != key));
 
     // An unknown organisation sees nothing.
-    assert_eq!(store.tenant("ed-z").list_candidatures(Page::default()).await.unwrap().total, 0);
-    assert_eq!(store.tenant("ed-z").editor().await, Err(StoreError::NotFound));
+    assert_eq!(
+        store
+            .tenant("ed-z")
+            .list_candidatures(Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store.tenant("ed-z").editor().await,
+        Err(StoreError::NotFound)
+    );
 }
 
 async fn check_sessions(store: Store, _url: String) {
     loaded(&store).await;
     let sys = store.system();
-    let (alice, _) = sys.find_user_for_login("alice@ed-a").await.unwrap().unwrap();
+    let (alice, _) = sys
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
     let token = sys.create_session(&alice.id, 3600).await.unwrap();
     assert_eq!(token.len(), 64);
     let user = sys.session_user(&token).await.unwrap().unwrap();
     assert_eq!(user, alice);
     assert_eq!(user.organisation_kind, OrganisationKind::Editor);
     assert_eq!(user.organisation_name, "Éditeur A");
-    assert_ne!(sys.create_session(&alice.id, 3600).await.unwrap(), token, "tokens are random");
+    assert_ne!(
+        sys.create_session(&alice.id, 3600).await.unwrap(),
+        token,
+        "tokens are random"
+    );
 
     assert_eq!(sys.session_user("not-a-token").await.unwrap(), None);
     let expired = sys.create_session(&alice.id, 0).await.unwrap();
@@ -896,13 +1309,20 @@ async fn check_sessions(store: Store, _url: String) {
     // Foreign keys are enforced: no session for an unknown user.
     let err = sys.create_session("no-such-user", 60).await;
     assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
-    assert!(matches!(sys.create_session(&alice.id, -1).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        sys.create_session(&alice.id, -1).await,
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 async fn check_accounts_and_passwords(store: Store, _url: String) {
     loaded(&store).await;
     let sys = store.system();
-    let (alice, hash) = sys.find_user_for_login("ALICE@ed-a").await.unwrap().unwrap();
+    let (alice, hash) = sys
+        .find_user_for_login("ALICE@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(alice.login, "alice@ed-a");
     assert_eq!(alice.role, Role::EditorMandataire);
     assert!(hash.starts_with("$argon2id$"), "{hash}");
@@ -916,33 +1336,64 @@ async fn check_accounts_and_passwords(store: Store, _url: String) {
     let carol = sys
         .create_account_audited(
             &account("carol@ed-a", Role::EditorSalarie, "ed-a"),
-            &AuditEntry::new("", "").by(&alice).with_request(Some("req-1".into()), Some("127.0.0.1".into())),
+            &AuditEntry::new("", "")
+                .by(&alice)
+                .with_request(Some("req-1".into()), Some("127.0.0.1".into())),
         )
         .await
         .unwrap();
-    assert_eq!((carol.organisation_id.as_str(), carol.organisation_kind), ("ed-a", OrganisationKind::Editor));
+    assert_eq!(
+        (carol.organisation_id.as_str(), carol.organisation_kind),
+        ("ed-a", OrganisationKind::Editor)
+    );
     let audit = sys.list_audit(Page::max()).await.unwrap();
     assert_eq!(audit.total, before + 1);
     let ev = &audit.items[0];
     assert_eq!(ev.action, "account.create");
     assert_eq!(ev.actor_user_id.as_deref(), Some(alice.id.as_str()));
-    assert_eq!((ev.request_id.as_deref(), ev.ip.as_deref()), (Some("req-1"), Some("127.0.0.1")));
+    assert_eq!(
+        (ev.request_id.as_deref(), ev.ip.as_deref()),
+        (Some("req-1"), Some("127.0.0.1"))
+    );
 
     // Duplicate login (whatever its case) is a conflict; nothing is audited.
-    let dup = sys.create_account(&account("Carol@ed-a", Role::EditorSalarie, "ed-a")).await;
-    assert!(matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("carol@ed-a")), "{dup:?}");
+    let dup = sys
+        .create_account(&account("Carol@ed-a", Role::EditorSalarie, "ed-a"))
+        .await;
+    assert!(
+        matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("carol@ed-a")),
+        "{dup:?}"
+    );
     assert_eq!(sys.list_audit(Page::max()).await.unwrap().total, before + 1);
 
     let mut short = account("dave@ed-a", Role::EditorSalarie, "ed-a");
     short.password = "court".into();
-    assert!(matches!(sys.create_account(&short).await, Err(StoreError::Invalid(_))));
-    let wrong_kind = sys.create_account(&account("eve@ed-a", Role::AnsInstructeur, "ed-a")).await;
-    assert!(matches!(wrong_kind, Err(StoreError::Invalid(_))), "{wrong_kind:?}");
-    let no_org = sys.create_account(&account("frank@x", Role::EditorSalarie, "ed-x")).await;
+    assert!(matches!(
+        sys.create_account(&short).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let wrong_kind = sys
+        .create_account(&account("eve@ed-a", Role::AnsInstructeur, "ed-a"))
+        .await;
+    assert!(
+        matches!(wrong_kind, Err(StoreError::Invalid(_))),
+        "{wrong_kind:?}"
+    );
+    let no_org = sys
+        .create_account(&account("frank@x", Role::EditorSalarie, "ed-x"))
+        .await;
     assert!(matches!(no_org, Err(StoreError::Invalid(_))), "{no_org:?}");
-    let bad_login = sys.create_account(&account("a b", Role::EditorSalarie, "ed-a")).await;
-    assert!(matches!(bad_login, Err(StoreError::Invalid(_))), "{bad_login:?}");
-    let admin = sys.create_account(&account("root@ans", Role::PlatformAdmin, "ans")).await.unwrap();
+    let bad_login = sys
+        .create_account(&account("a b", Role::EditorSalarie, "ed-a"))
+        .await;
+    assert!(
+        matches!(bad_login, Err(StoreError::Invalid(_))),
+        "{bad_login:?}"
+    );
+    let admin = sys
+        .create_account(&account("root@ans", Role::PlatformAdmin, "ans"))
+        .await
+        .unwrap();
     assert_eq!(admin.organisation_kind, OrganisationKind::Ans);
     assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
 }
@@ -951,16 +1402,26 @@ async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, u
     let world = loaded(&store).await;
     let t = store.tenant("ed-a");
     let sys = store.system();
-    let (alice, _) = sys.find_user_for_login("alice@ed-a").await.unwrap().unwrap();
+    let (alice, _) = sys
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
     let key = ProofItemKey {
         requirement: rid("SC.SSI/GEN.05"),
         scenario: 2,
         proof: 1,
     };
     let entry = AuditEntry::new("proof.deposit", "cand-a1 SC.SSI/GEN.05 S2 P1").by(&alice);
-    t.record_deposit_status("cand-a1", &key, ProofStatus::Deposited, d(2026, 7, 1), &entry)
-        .await
-        .unwrap();
+    t.record_deposit_status(
+        "cand-a1",
+        &key,
+        ProofStatus::Deposited,
+        d(2026, 7, 1),
+        &entry,
+    )
+    .await
+    .unwrap();
     let row = |items: &[segur_store::ProofItemRow]| {
         items
             .iter()
@@ -968,7 +1429,11 @@ async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, u
             .cloned()
             .unwrap()
     };
-    let items = t.list_proof_items("cand-a1", None, Page::max()).await.unwrap().items;
+    let items = t
+        .list_proof_items("cand-a1", None, Page::max())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(row(&items).status, ProofStatus::Deposited);
     assert_eq!(row(&items).deposited_on.as_deref(), Some("2026-07-01"));
     let summary = t.candidature_summary("cand-a1").await.unwrap();
@@ -976,19 +1441,48 @@ async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, u
     assert_eq!(summary.deposited, deposited + 1);
 
     // Review keeps the deposit date; going back to "to deposit" clears it.
-    t.record_deposit_status("cand-a1", &key, ProofStatus::Validated, d(2026, 7, 9), &AuditEntry::default())
+    t.record_deposit_status(
+        "cand-a1",
+        &key,
+        ProofStatus::Validated,
+        d(2026, 7, 9),
+        &AuditEntry::default(),
+    )
+    .await
+    .unwrap();
+    let items = t
+        .list_proof_items("cand-a1", None, Page::max())
         .await
-        .unwrap();
-    let items = t.list_proof_items("cand-a1", None, Page::max()).await.unwrap().items;
-    assert_eq!((row(&items).status, row(&items).deposited_on.as_deref()), (ProofStatus::Validated, Some("2026-07-01")));
-    t.record_deposit_status("cand-a1", &key, ProofStatus::ToDeposit, d(2026, 7, 10), &AuditEntry::default())
+        .unwrap()
+        .items;
+    assert_eq!(
+        (row(&items).status, row(&items).deposited_on.as_deref()),
+        (ProofStatus::Validated, Some("2026-07-01"))
+    );
+    t.record_deposit_status(
+        "cand-a1",
+        &key,
+        ProofStatus::ToDeposit,
+        d(2026, 7, 10),
+        &AuditEntry::default(),
+    )
+    .await
+    .unwrap();
+    let items = t
+        .list_proof_items("cand-a1", None, Page::max())
         .await
-        .unwrap();
-    let items = t.list_proof_items("cand-a1", None, Page::max()).await.unwrap().items;
-    assert_eq!((row(&items).status, row(&items).deposited_on.clone()), (ProofStatus::ToDeposit, None));
+        .unwrap()
+        .items;
+    assert_eq!(
+        (row(&items).status, row(&items).deposited_on.clone()),
+        (ProofStatus::ToDeposit, None)
+    );
     // The new deposit is listed after the imported ones (world order is kept).
     let cand = t.get_candidature("cand-a1").await.unwrap();
-    assert_eq!(cand.deposits.len(), world.candidatures[0].deposits.len() + 1);
+    assert_eq!(
+        cand.deposits.len(),
+        world.candidatures[0].deposits.len() + 1
+    );
     assert_eq!(cand.deposits.last().unwrap().key, key);
 
     // A key that is not in the candidature's REM is refused, and nothing is audited.
@@ -1000,7 +1494,13 @@ async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, u
         proof: 1,
     };
     let err = t
-        .record_deposit_status("cand-a1", &bad, ProofStatus::Deposited, d(2026, 7, 1), &AuditEntry::default())
+        .record_deposit_status(
+            "cand-a1",
+            &bad,
+            ProofStatus::Deposited,
+            d(2026, 7, 1),
+            &AuditEntry::default(),
+        )
         .await;
     assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
     assert_eq!(sys.list_audit(Page::max()).await.unwrap().total, 4);
@@ -1014,12 +1514,20 @@ async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, u
     let auto = &audit.items[0];
     assert_eq!(auto.action, "proof.status");
     assert_eq!(auto.organisation_id.as_deref(), Some("ed-a"));
-    assert!(auto.object.contains("SC.SSI/GEN.05 / S2 / P1"), "{}", auto.object);
+    assert!(
+        auto.object.contains("SC.SSI/GEN.05 / S2 / P1"),
+        "{}",
+        auto.object
+    );
     let mut chain = audit.items.clone();
     chain.reverse();
     assert_eq!(chain[0].prev_hash, segur_store::GENESIS_HASH);
     for pair in chain.windows(2) {
-        assert_eq!(pair[1].prev_hash, pair[0].hash, "event {} links to {}", pair[1].seq, pair[0].seq);
+        assert_eq!(
+            pair[1].prev_hash, pair[0].hash,
+            "event {} links to {}",
+            pair[1].seq, pair[0].seq
+        );
         assert_eq!(pair[1].seq, pair[0].seq + 1);
     }
     for ev in &chain {
@@ -1048,8 +1556,14 @@ async fn check_concurrent_writes_keep_one_chain(store: Store, _url: String) {
                 scenario: 1,
                 proof: 1,
             };
-            t.record_deposit_status("cand-a1", &key, ProofStatus::Deposited, d(2026, 7, 1), &AuditEntry::default())
-                .await
+            t.record_deposit_status(
+                "cand-a1",
+                &key,
+                ProofStatus::Deposited,
+                d(2026, 7, 1),
+                &AuditEntry::default(),
+            )
+            .await
         }));
     }
     for task in tasks {
@@ -1058,7 +1572,16 @@ async fn check_concurrent_writes_keep_one_chain(store: Store, _url: String) {
     let audit = store.system().list_audit(Page::max()).await.unwrap();
     assert_eq!(audit.total, 9);
     assert_eq!(store.system().verify_audit_chain().await.unwrap(), None);
-    assert_eq!(store.tenant("ed-a").get_candidature("cand-a1").await.unwrap().deposits.len(), 6 + 8);
+    assert_eq!(
+        store
+            .tenant("ed-a")
+            .get_candidature("cand-a1")
+            .await
+            .unwrap()
+            .deposits
+            .len(),
+        6 + 8
+    );
 }
 
 async fn check_constant_query_count(store: Store, _url: String) {
@@ -1067,13 +1590,22 @@ async fn check_constant_query_count(store: Store, _url: String) {
     let cost = |before: u64| store.query_count() - before;
 
     let before = store.query_count();
-    let small = t.list_proof_items("cand-a2", None, Page::max()).await.unwrap();
+    let small = t
+        .list_proof_items("cand-a2", None, Page::max())
+        .await
+        .unwrap();
     let small_cost = cost(before);
     let before = store.query_count();
-    let big = t.list_proof_items("cand-a1", None, Page::max()).await.unwrap();
+    let big = t
+        .list_proof_items("cand-a1", None, Page::max())
+        .await
+        .unwrap();
     let big_cost = cost(before);
     assert_eq!((small.items.len(), big.items.len()), (10, 200));
-    assert_eq!(small_cost, big_cost, "list_proof_items must not issue a query per item");
+    assert_eq!(
+        small_cost, big_cost,
+        "list_proof_items must not issue a query per item"
+    );
     assert!(big_cost <= 2, "{big_cost} queries");
 
     let before = store.query_count();
@@ -1084,11 +1616,19 @@ async fn check_constant_query_count(store: Store, _url: String) {
     assert_eq!(cost(before), small_cost);
 
     let before = store.query_count();
-    store.tenant("ed-b").list_candidatures(Page::max()).await.unwrap();
+    store
+        .tenant("ed-b")
+        .list_candidatures(Page::max())
+        .await
+        .unwrap();
     let one = cost(before);
     let before = store.query_count();
     t.list_candidatures(Page::max()).await.unwrap();
-    assert_eq!(cost(before), one, "list_candidatures: counts are computed in SQL");
+    assert_eq!(
+        cost(before),
+        one,
+        "list_candidatures: counts are computed in SQL"
+    );
 }
 
 async fn check_blobs_are_per_tenant(store: Store, _url: String) {
@@ -1106,16 +1646,34 @@ async fn check_blobs_are_per_tenant(store: Store, _url: String) {
         assert!(!blobs.exists("ed-b", &sha).await.unwrap());
         // Same content twice: same key, no error.
         assert_eq!(blobs.put("ed-a", content.clone()).await.unwrap(), sha);
-        assert!(matches!(blobs.get("ed-a", "../etc/passwd").await, Err(StoreError::Invalid(_))));
-        assert!(matches!(blobs.put("../ed-b", vec![1]).await, Err(StoreError::Invalid(_))));
-        assert!(matches!(blobs.get("ed-a/../ed-b", &sha).await, Err(StoreError::Invalid(_))));
+        assert!(matches!(
+            blobs.get("ed-a", "../etc/passwd").await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            blobs.put("../ed-b", vec![1]).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            blobs.get("ed-a/../ed-b", &sha).await,
+            Err(StoreError::Invalid(_))
+        ));
     }
     // The local layout puts the organisation in the key.
     let local = BlobStore::local(&dir).unwrap();
     let sha = local.put("ed-a", b"x".to_vec()).await.unwrap();
-    assert!(dir.join("tenants").join("ed-a").join("blobs").join(&sha).is_file());
+    assert!(
+        dir.join("tenants")
+            .join("ed-a")
+            .join("blobs")
+            .join(&sha)
+            .is_file()
+    );
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(matches!(BlobStore::from_url("ftp://x"), Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        BlobStore::from_url("ftp://x"),
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 on_every_backend! {
@@ -1154,18 +1712,26 @@ async fn unreachable_postgres_is_unavailable_quickly() {
     )
     .await
     .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let StoreError::Unavailable(msg) = &err else {
         panic!("{err:?}")
     };
-    assert!(msg.contains("impossible d'ouvrir la base PostgreSQL"), "{msg}");
+    assert!(
+        msg.contains("impossible d'ouvrir la base PostgreSQL"),
+        "{msg}"
+    );
     assert!(!msg.contains("hunter2-secret"), "password leaked: {msg}");
     assert!(!err.to_string().contains('\n'), "one line: {err}");
 }
 
 #[tokio::test]
 async fn sqlite_in_an_unusable_directory_is_unavailable() {
-    let file = std::env::temp_dir().join(format!("segur-not-a-dir-{}", uuid::Uuid::new_v4().simple()));
+    let file =
+        std::env::temp_dir().join(format!("segur-not-a-dir-{}", uuid::Uuid::new_v4().simple()));
     std::fs::write(&file, b"x").unwrap();
     let url = format!("sqlite://{}/segur.db", file.display());
     let err = Store::connect(&url).await.unwrap_err();
@@ -1173,18 +1739,27 @@ async fn sqlite_in_an_unusable_directory_is_unavailable() {
     let StoreError::Unavailable(msg) = &err else {
         panic!("{err:?}")
     };
-    assert!(msg.starts_with("impossible d'ouvrir la base SQLite "), "{msg}");
+    assert!(
+        msg.starts_with("impossible d'ouvrir la base SQLite "),
+        "{msg}"
+    );
     assert!(msg.contains("segur.db"), "{msg}");
 
     // A missing directory is created, like the file.
-    let missing = std::env::temp_dir().join(format!("segur-missing-{}", uuid::Uuid::new_v4().simple()));
-    let store = Store::connect(&format!("sqlite://{}/sub/segur.db", missing.display())).await.unwrap();
+    let missing =
+        std::env::temp_dir().join(format!("segur-missing-{}", uuid::Uuid::new_v4().simple()));
+    let store = Store::connect(&format!("sqlite://{}/sub/segur.db", missing.display()))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     store.close().await;
     assert!(missing.join("sub").join("segur.db").is_file());
     let _ = std::fs::remove_dir_all(&missing);
 
-    assert!(matches!(Store::connect("mysql://x/y").await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        Store::connect("mysql://x/y").await,
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 #[tokio::test]
@@ -1196,9 +1771,18 @@ async fn sqlite_file_is_created_in_wal_mode() {
     assert_eq!(store.backend(), Backend::Sqlite);
     store.migrate().await.unwrap();
     assert!(dir.join("segur.db").is_file());
-    assert!(dir.join("blobs").is_dir(), "default blobs beside the database");
+    assert!(
+        dir.join("blobs").is_dir(),
+        "default blobs beside the database"
+    );
     let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
-    let mode: String = sqlx::Row::get(&sqlx::query("PRAGMA journal_mode").fetch_one(&mut raw).await.unwrap(), 0);
+    let mode: String = sqlx::Row::get(
+        &sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap(),
+        0,
+    );
     assert_eq!(mode, "wal");
     raw.close().await.unwrap();
     store.close().await;
@@ -1211,7 +1795,13 @@ async fn sqlite_file_is_created_in_wal_mode() {
 
 #[test]
 fn test_urls_switch_database() {
-    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
-    assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }
