@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use segur_domain::candidature::CandidatureState;
+use segur_domain::candidature::{CandidatureEvent, CandidatureState};
 use segur_domain::catalogue::{Profile, ProofItemKey, RequirementId};
 use segur_domain::proof::ProofStatus;
 use segur_domain::referencing::{Referencing, ReferencingStatus};
@@ -626,6 +626,88 @@ impl TenantStore {
         rows.iter()
             .map(|r| from_json(&r.try_get::<String, _>("data")?))
             .collect()
+    }
+
+    /// Moves a candidature through the state machine (LIF family) and audits the transition
+    /// in the same transaction. A transition the machine refuses is a `Conflict`; nothing is
+    /// written then. Returns the new state.
+    pub async fn apply_candidature_event(
+        &self,
+        candidature_id: &str,
+        event: CandidatureEvent,
+        audit: &AuditEntry,
+    ) -> Result<CandidatureState, StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        self.tick();
+        let row =
+            sqlx::query("SELECT data FROM candidatures WHERE id = $1 AND organisation_id = $2")
+                .bind(candidature_id)
+                .bind(&self.organisation_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let mut c: WorldCandidature = from_json(&row.try_get::<String, _>("data")?)?;
+        let from = c.candidature.state;
+        let next = from
+            .apply(event)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        c.candidature.state = next;
+        self.tick();
+        sqlx::query(
+            "UPDATE candidatures SET state = $1, data = $2 WHERE id = $3 AND organisation_id = $4",
+        )
+        .bind(next.as_str())
+        .bind(json(&c)?)
+        .bind(candidature_id)
+        .bind(&self.organisation_id)
+        .execute(&mut *conn)
+        .await?;
+        let mut entry = audit.clone();
+        if entry.organisation_id.is_none() {
+            entry.organisation_id = Some(self.organisation_id.clone());
+        }
+        if entry.action.is_empty() {
+            entry.action = "candidature.transition".into();
+        }
+        if entry.object.is_empty() {
+            entry.object = format!(
+                "candidature {candidature_id} : {} → {}",
+                from.as_str(),
+                next.as_str()
+            );
+        }
+        audit::append(&self.store, conn, &entry).await?;
+        self.tick();
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// The audit events about this organisation, newest first.
+    pub async fn list_audit(&self, page: Page) -> Result<Paged<AuditEventRecord>, StoreError> {
+        let page = page.clamped();
+        self.tick();
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM audit_events WHERE organisation_id = $1")
+                .bind(&self.organisation_id)
+                .fetch_one(self.store.pool())
+                .await?
+                .try_get("n")?;
+        self.tick();
+        let rows = sqlx::query(
+            "SELECT * FROM audit_events WHERE organisation_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(&self.organisation_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(Paged {
+            items: rows.iter().map(audit::from_row).collect::<Result<_, _>>()?,
+            total,
+            limit: page.limit,
+            offset: page.offset,
+        })
     }
 
     /// Records the status of one proof item (insert or update) and its audit event in the same

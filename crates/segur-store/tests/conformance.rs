@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use segur_domain::calendar::{Milestone, builtin_mdv_va2};
-use segur_domain::candidature::{Candidature, CandidatureState};
+use segur_domain::candidature::{Candidature, CandidatureEvent, CandidatureState};
 use segur_domain::catalogue::{
     Dispositif, DispositifCode, EquivalenceList, EquivalencePair, Nature, Profile, ProofItemKey,
     ProofSpec, RemStatus, RemVersion, Requirement, RequirementId, Scenario, Wave,
@@ -678,6 +678,14 @@ async fn check_migrate_twice_and_import_once(store: Store, _url: String) {
     store.migrate().await.unwrap();
     store.ping().await.unwrap();
     assert!(store.system().is_empty().await.unwrap());
+    // The institutions exist before any import, so their first accounts can be created.
+    let admin = store
+        .system()
+        .create_account(&account("admin@ans", Role::AnsAdmin, "ans"))
+        .await
+        .unwrap();
+    assert_eq!(admin.organisation_name, "Agence du Numérique en Santé");
+    assert!(store.system().is_empty().await.unwrap());
     let summary = store
         .system()
         .import_world(&test_world(), &accounts())
@@ -689,15 +697,19 @@ async fn check_migrate_twice_and_import_once(store: Store, _url: String) {
     assert_eq!(summary.candidatures, 3);
     assert_eq!(summary.deposits, 9);
     assert_eq!(summary.accounts, 3);
-    assert_eq!(summary.organisations, 4, "ans, asp and two editors");
+    assert_eq!(
+        summary.organisations, 2,
+        "the two editors; ans and asp exist from the migrations"
+    );
     assert!(!store.system().is_empty().await.unwrap());
 
     // A second import is refused and changes nothing.
     let again = store.system().import_world(&test_world(), &[]).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     let audit = store.system().list_audit(Page::max()).await.unwrap();
-    assert_eq!(audit.total, 1, "one world.import event");
+    assert_eq!(audit.total, 2, "account.create then one world.import event");
     assert_eq!(audit.items[0].action, "world.import");
+    assert_eq!(audit.items[1].action, "account.create");
 
     let orgs = store.system().list_organisations(None).await.unwrap();
     let ids: Vec<&str> = orgs.iter().map(|o| o.id.as_str()).collect();
@@ -1545,6 +1557,66 @@ async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, u
     assert_eq!(sys.verify_audit_chain().await.unwrap(), Some(2));
 }
 
+async fn check_lif_candidature_transitions_are_audited(store: Store, _url: String) {
+    loaded(&store).await;
+    let t = store.tenant("ed-a");
+    let next = t
+        .apply_candidature_event(
+            "cand-a1",
+            CandidatureEvent::DeclareComplete,
+            &AuditEntry::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(next, CandidatureState::Complete);
+    assert_eq!(
+        t.get_candidature("cand-a1")
+            .await
+            .unwrap()
+            .candidature
+            .state,
+        CandidatureState::Complete
+    );
+    assert_eq!(
+        t.candidature_summary("cand-a1").await.unwrap().state,
+        CandidatureState::Complete
+    );
+    let own = t.list_audit(Page::max()).await.unwrap();
+    assert_eq!(own.total, 1);
+    assert_eq!(own.items[0].action, "candidature.transition");
+    assert!(
+        own.items[0]
+            .object
+            .contains("proofs_in_progress → complete"),
+        "{}",
+        own.items[0].object
+    );
+
+    // Refused by the state machine: Conflict, nothing written.
+    let err = t
+        .apply_candidature_event("cand-a1", CandidatureEvent::Refer, &AuditEntry::default())
+        .await;
+    assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+    assert_eq!(
+        t.get_candidature("cand-a1")
+            .await
+            .unwrap()
+            .candidature
+            .state,
+        CandidatureState::Complete
+    );
+    assert_eq!(t.list_audit(Page::max()).await.unwrap().total, 1);
+
+    // Another organisation cannot move it, nor see its audit trail.
+    let b = store.tenant("ed-b");
+    let err = b
+        .apply_candidature_event("cand-a1", CandidatureEvent::Abandon, &AuditEntry::default())
+        .await;
+    assert_eq!(err, Err(StoreError::NotFound));
+    assert_eq!(b.list_audit(Page::max()).await.unwrap().total, 0);
+    assert_eq!(store.system().verify_audit_chain().await.unwrap(), None);
+}
+
 async fn check_concurrent_writes_keep_one_chain(store: Store, _url: String) {
     loaded(&store).await;
     let mut tasks = Vec::new();
@@ -1690,6 +1762,7 @@ on_every_backend! {
     accounts_and_passwords => check_accounts_and_passwords;
     deposit_status_is_audited_in_the_same_transaction => check_deposit_status_is_audited_in_the_same_transaction;
     concurrent_writes_keep_one_audit_chain => check_concurrent_writes_keep_one_chain;
+    lif_candidature_transitions_are_audited => check_lif_candidature_transitions_are_audited;
     constant_query_count => check_constant_query_count;
     blobs_are_per_tenant => check_blobs_are_per_tenant;
 }
