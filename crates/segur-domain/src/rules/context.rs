@@ -2,11 +2,11 @@
 //! than a scan (a world of 1,000 candidatures is checked in well under a second).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use jiff::civil::Date;
 
+use super::fasthash::{HashMap, HashSet};
 use super::settings::{CalendarChoice, RuleSettings, Settings};
 use super::{Diagnostic, cal, cnda, dep, eqv, her, lif, nam, pen, plan, psc};
 use crate::calendar::{Calendar, CalendarHistory, Milestone};
@@ -19,7 +19,32 @@ use crate::world::{
 
 /// Mapping of candidate requirement → source requirements, for one (root, candidate) pair of
 /// dispositifs, merged from every equivalence list in either direction.
-pub(crate) type EquivalenceMap<'a> = HashMap<&'a RequirementId, Vec<&'a RequirementId>>;
+pub(crate) type EquivalenceMap<'a> = HashMap<&'a RequirementId, Sources<'a>>;
+
+/// The root requirements one candidate requirement maps to: almost always one, so no `Vec`.
+#[derive(Debug, Clone)]
+pub(crate) enum Sources<'a> {
+    One(&'a RequirementId),
+    /// In list order, possibly with duplicates: readers take the minimum.
+    Many(Vec<&'a RequirementId>),
+}
+
+impl<'a> Sources<'a> {
+    /// Adds a source.
+    fn add(&mut self, r: &'a RequirementId) {
+        match self {
+            Sources::One(x) => *self = Sources::Many(vec![*x, r]),
+            Sources::Many(v) => v.push(r),
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[&'a RequirementId] {
+        match self {
+            Sources::One(x) => std::slice::from_ref(x),
+            Sources::Many(v) => v,
+        }
+    }
+}
 
 /// Lazily built equivalence maps, keyed by (root dispositif, candidate dispositif).
 type EquivalenceCache<'a> =
@@ -47,8 +72,8 @@ impl<'a> CheckContext<'a> {
     pub fn new(world: &'a World, at: Date, settings: &'a Settings) -> Self {
         // First occurrence wins for duplicated keys: a world with duplicates is reported by
         // the loader; here we only need a stable answer.
-        let mut candidatures = HashMap::with_capacity(world.candidatures.len());
-        let mut by_obtained_nru = HashMap::new();
+        let mut candidatures = super::fasthash::map_with_capacity(world.candidatures.len());
+        let mut by_obtained_nru = HashMap::default();
         for c in &world.candidatures {
             candidatures.entry(c.id.as_str()).or_insert(c);
             if let Some(n) = &c.candidature.obtained_nru {
@@ -62,24 +87,24 @@ impl<'a> CheckContext<'a> {
                     .or_insert(c);
             }
         }
-        let mut referencings = HashMap::with_capacity(world.referencings.len());
+        let mut referencings = super::fasthash::map_with_capacity(world.referencings.len());
         for r in &world.referencings {
             referencings.entry(&r.referencing.nru).or_insert(r);
         }
-        let mut rems = HashMap::new();
+        let mut rems = HashMap::default();
         for r in &world.rem_versions {
             rems.entry((&r.dispositif, r.version.as_str())).or_insert(r);
         }
         let editors = world.editors.iter().map(|e| (e.id.as_str(), e)).collect();
-        let mut habilitations = HashMap::new();
+        let mut habilitations = HashMap::default();
         for h in &world.psc_habilitations {
             habilitations.entry(&h.nru).or_insert(h);
         }
-        let mut pentests: HashMap<&str, Vec<&PentestForm>> = HashMap::new();
+        let mut pentests: HashMap<&str, Vec<&PentestForm>> = HashMap::default();
         for p in &world.pentest_forms {
             pentests.entry(p.candidature.as_str()).or_default().push(p);
         }
-        let mut cnda: HashMap<&str, HashMap<&Nil, Vec<&CndaRequest>>> = HashMap::new();
+        let mut cnda: HashMap<&str, HashMap<&Nil, Vec<&CndaRequest>>> = HashMap::default();
         for r in &world.cnda_requests {
             cnda.entry(r.editor.as_str())
                 .or_default()
@@ -108,8 +133,8 @@ impl<'a> CheckContext<'a> {
             pentests,
             cnda,
             calendars,
-            equivalences: RefCell::new(HashMap::new()),
-            validated: RefCell::new(HashMap::new()),
+            equivalences: RefCell::new(HashMap::default()),
+            validated: RefCell::new(HashMap::default()),
         }
     }
 
@@ -192,27 +217,21 @@ impl<'a> CheckContext<'a> {
             return Rc::clone(m);
         }
         let mut map: Option<EquivalenceMap<'a>> = None;
+        let mut add = |cand: &'a RequirementId, src: &'a RequirementId| {
+            map.get_or_insert_with(HashMap::default)
+                .entry(cand)
+                .and_modify(|s: &mut Sources<'a>| s.add(src))
+                .or_insert(Sources::One(src));
+        };
         for l in &self.world.equivalence_lists {
             if &l.from_dispositif == root && &l.to_dispositif == candidate {
-                let m = map.get_or_insert_with(|| HashMap::with_capacity(l.pairs.len()));
                 for p in &l.pairs {
-                    m.entry(&p.to_requirement)
-                        .or_default()
-                        .push(&p.from_requirement);
+                    add(&p.to_requirement, &p.from_requirement);
                 }
             } else if &l.from_dispositif == candidate && &l.to_dispositif == root {
-                let m = map.get_or_insert_with(|| HashMap::with_capacity(l.pairs.len()));
                 for p in &l.pairs {
-                    m.entry(&p.from_requirement)
-                        .or_default()
-                        .push(&p.to_requirement);
+                    add(&p.from_requirement, &p.to_requirement);
                 }
-            }
-        }
-        if let Some(m) = map.as_mut() {
-            for v in m.values_mut() {
-                v.sort();
-                v.dedup();
             }
         }
         let out = Rc::new(map);

@@ -1,10 +1,9 @@
 //! DEP — deposit progress.
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 
 use super::context::CheckContext;
+use super::fasthash::HashSet;
 use super::plan::ProofPlan;
 use super::settings::{Dep01Counting, Dep02Thresholds};
 use super::{Diagnostic, Severity, subject};

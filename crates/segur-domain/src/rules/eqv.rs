@@ -4,10 +4,11 @@
 //! they run while the plan is built ([`root_source`]) and their diagnostics are plan-level.
 //! The declaration rules (EQV-02, -07…-11) run in [`check`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::context::CheckContext;
+use super::fasthash::HashSet;
 use super::plan::{PlanStatus, ProofPlan, RootSource};
 use super::settings::VersionComparison;
 use super::{Diagnostic, Severity, subject};

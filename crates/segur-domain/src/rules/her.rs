@@ -1,8 +1,7 @@
 //! HER — héritage (vague 1 → vague 2).
 
-use std::collections::HashSet;
-
 use super::context::CheckContext;
+use super::fasthash::HashSet;
 use super::plan::HeritageSource;
 use super::{Diagnostic, Severity, subject};
 use crate::catalogue::{DispositifCode, Wave};

@@ -1,10 +1,11 @@
 //! LIF — lifecycle of a candidature (Convergence).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
 use super::context::CheckContext;
+use super::fasthash::HashMap;
 use super::plan::{PlanStatus, ProofPlan};
 use super::{Diagnostic, Severity, subject};
 use crate::calendar::Milestone;

@@ -11,6 +11,7 @@
 
 mod catalogue;
 mod context;
+mod fasthash;
 mod settings;
 
 pub mod cal;

@@ -21,12 +21,13 @@
 //! - a withdrawn root (EQV-13) gives nothing: its would-be equivalent items are required and
 //!   cite EQV-13.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::{CheckContext, EquivalenceMap};
+use super::context::{CheckContext, EquivalenceMap, Sources};
+use super::fasthash::{HashMap, HashSet};
 use super::{Diagnostic, Settings, Severity, eqv, her, subject};
 use crate::catalogue::{DispositifCode, Profile, ProofItemKey, RequirementId, Wave};
 use crate::proof::ProofStatus;
@@ -253,25 +254,29 @@ pub(crate) struct RootSource<'a> {
 }
 
 impl<'a> RootSource<'a> {
-    /// The root requirement validated for this candidate requirement, if any.
+    /// The root requirement validated for this candidate requirement, if any (the smallest ID
+    /// when several are).
     fn source_for(&self, req: &'a RequirementId) -> Option<&'a RequirementId> {
         let candidates: &[&'a RequirementId] = match &self.map {
             None => std::slice::from_ref(&req),
             Some(m) => match m.as_ref() {
-                Some(m) => m.get(req).map(Vec::as_slice).unwrap_or(&[]),
+                Some(m) => m.get(req).map(Sources::as_slice).unwrap_or(&[]),
                 None => &[],
             },
         };
+        // The smallest validated source, so that the answer does not depend on list order.
         candidates
             .iter()
             .copied()
-            .find(|r| self.validated.as_ref().is_none_or(|v| v.contains(*r)))
+            .filter(|r| self.validated.as_ref().is_none_or(|v| v.contains(*r)))
+            .min()
     }
 }
 
 /// Picks the most recent deposit per item (ties broken by status), independently of order.
 fn deposits_by_key(c: &WorldCandidature) -> HashMap<&ProofItemKey, &Deposit> {
-    let mut out: HashMap<&ProofItemKey, &Deposit> = HashMap::with_capacity(c.deposits.len());
+    let mut out: HashMap<&ProofItemKey, &Deposit> =
+        super::fasthash::map_with_capacity(c.deposits.len());
     for d in &c.deposits {
         out.entry(&d.key)
             .and_modify(|prev| {
@@ -306,7 +311,7 @@ pub(crate) fn plan_in<'a>(
     let impacted: HashSet<&str> = cand.impacted_chapters.iter().map(String::as_str).collect();
     let deposits = deposits_by_key(c);
 
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(rem.requirements.len() * 2);
     for req in &rem.requirements {
         let profile_ok = applicable.contains(&req.profile);
         let inherited_by = if profile_ok && req.wave_origin == Wave::Va1 {
@@ -367,33 +372,48 @@ pub(crate) fn plan_in<'a>(
             PlanStatus::Required
         };
         let rules: Vec<String> = rules.into_iter().map(str::to_owned).collect();
+        // One template per requirement, cloned for every proof but the last, which takes it:
+        // this halves the allocations of a typical REM (plans are built on every page view).
+        let total: usize = req.scenarios.iter().map(|sc| sc.proofs.len()).sum();
+        let mut template = Some(PlanItem {
+            key: ProofItemKey {
+                requirement: req.id.clone(),
+                scenario: 0,
+                proof: 0,
+            },
+            chapter: req.chapter.clone(),
+            profile: req.profile.clone(),
+            wave_origin: req.wave_origin,
+            status,
+            rules,
+            source_nru,
+            source_requirement,
+            deposit: None,
+            proof_text: String::new(),
+        });
+        let mut seen = 0;
         for sc in &req.scenarios {
             for p in &sc.proofs {
-                let key = ProofItemKey {
-                    requirement: req.id.clone(),
-                    scenario: sc.number,
-                    proof: p.number,
+                seen += 1;
+                let item = if seen == total {
+                    template.take()
+                } else {
+                    template.clone()
                 };
-                let deposit = deposits.get(&key).map(|d| d.status);
-                items.push(PlanItem {
-                    key,
-                    chapter: req.chapter.clone(),
-                    profile: req.profile.clone(),
-                    wave_origin: req.wave_origin,
-                    status,
-                    rules: rules.clone(),
-                    source_nru: source_nru.clone(),
-                    source_requirement: source_requirement.clone(),
-                    deposit,
-                    proof_text: p.text.clone(),
-                });
+                if let Some(mut item) = item {
+                    item.key.scenario = sc.number;
+                    item.key.proof = p.number;
+                    item.deposit = deposits.get(&item.key).map(|d| d.status);
+                    item.proof_text = p.text.clone();
+                    items.push(item);
+                }
             }
         }
     }
 
     let mut totals = PlanTotals::default();
     let mut chapters: Vec<(String, PlanTotals)> = Vec::new();
-    let mut chapter_pos: HashMap<&str, usize> = HashMap::new();
+    let mut chapter_pos: HashMap<&str, usize> = HashMap::default();
     let mut profiles: BTreeMap<(bool, &Profile), PlanTotals> = BTreeMap::new();
     for it in &items {
         totals.add(it);
