@@ -141,7 +141,8 @@ pub fn check(world: &World, at: jiff::civil::Date, settings: &Settings) -> Vec<D
     normalise(out)
 }
 
-/// Every check concerning one candidature (unknown id: a single LIF diagnostic). Sorted.
+/// Every check concerning one candidature, including the world-level findings that name it
+/// (EQV-11); an unknown id gives a single error. Sorted.
 pub fn check_candidature(
     world: &World,
     candidature_id: &str,
@@ -150,7 +151,16 @@ pub fn check_candidature(
 ) -> Vec<Diagnostic> {
     let ctx = CheckContext::new(world, at, settings);
     match ctx.candidature(candidature_id) {
-        Some(c) => normalise(ctx.check_one(c)),
+        Some(c) => {
+            let mut out = ctx.check_one(c);
+            // World-level findings that name this candidature (EQV-11 pairs).
+            out.extend(
+                eqv::check_world(&ctx)
+                    .into_iter()
+                    .filter(|d| d.subject.split([' ', ',']).any(|w| w == candidature_id)),
+            );
+            normalise(out)
+        }
         None => vec![Diagnostic::new(
             "LIF-03",
             Severity::Error,

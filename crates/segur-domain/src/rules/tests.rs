@@ -799,6 +799,11 @@ fn eqv_11_same_solution_twice_needs_both_profiles_and_versions_to_differ() {
     assert!(sev(&w, AT, "EQV-11").is_empty());
     w.candidatures[1].candidature.solution.principal.version = "5.1.0".into();
     assert_eq!(sev(&w, AT, "EQV-11"), vec![Severity::Error], "same version");
+    assert!(
+        check_candidature(&w, "cand2", AT, &Settings::default())
+            .iter()
+            .any(|d| d.rule == "EQV-11")
+    );
     w.candidatures[1].candidature.state = CandidatureState::Abandoned;
     assert!(sev(&w, AT, "EQV-11").is_empty());
 }
@@ -1502,4 +1507,53 @@ fn diagnostics_serialise_in_snake_case() {
     );
     let back: Diagnostic = serde_json::from_value(v).unwrap();
     assert_eq!(back, d);
+}
+
+#[test]
+fn cal_03_alsace_moselle_setting() {
+    let mut w = world();
+    w.calendars[1]
+        .dates
+        .insert(Milestone::D3, "2027-03-26".into()); // Good Friday
+    assert!(
+        sev(&w, AT, "CAL-03").is_empty(),
+        "a working day in most of France"
+    );
+    let s = settings(|r| r.cal03_alsace_moselle = true);
+    let ds = diags_with(&w, AT, "CAL-03", &s);
+    assert_eq!(ds.len(), 1);
+    assert!(ds[0].message_fr.contains("Vendredi saint"));
+}
+
+#[test]
+fn psc_01_and_pen_04_validity_settings() {
+    let w = psc_world(vec![hab(
+        "PSC-MONO",
+        "ed",
+        HabilitationKind::Monobloc,
+        &["MonLPS", "Proxy"],
+        d(2023, 3, 1),
+    )]);
+    let s = settings(|r| r.psc01_validity_years = 5);
+    assert!(diags_with(&w, d(2027, 3, 1), "PSC-01", &s).is_empty());
+    assert_eq!(sev(&w, d(2027, 3, 1), "PSC-01"), vec![Severity::Error]);
+    let mut w = pen_world();
+    w.pentest_forms[0].dated_on = d(2025, 1, 10);
+    let s = settings(|r| r.pen04_validity_months = 18);
+    assert!(diags_with(&w, d(2026, 3, 1), "PEN-04", &s).is_empty());
+    assert_eq!(sev(&w, d(2026, 3, 1), "PEN-04"), vec![Severity::Error]);
+}
+
+#[test]
+fn every_rule_of_the_checked_families_has_a_named_test() {
+    let sources = [include_str!("tests.rs"), include_str!("proptests.rs")].concat();
+    for r in all_rules().iter().filter(|r| {
+        [
+            "LIF", "HER", "EQV", "NAM", "CNDA", "PSC", "PEN", "CAL", "DEP",
+        ]
+        .contains(&r.family)
+    }) {
+        let stem = format!("fn {}_", r.id.to_lowercase().replace('-', "_"));
+        assert!(sources.contains(&stem), "no test named after {}", r.id);
+    }
 }
