@@ -360,7 +360,7 @@ pub fn eqv_07_10_cases(ctx: &CheckContext<'_>, c: &WorldCandidature) -> Vec<Diag
                 format!("case {case}: component \"{}\" is not in the root solution but not declared as a new component", comp.name),
             ));
         }
-        if cand.impacted_chapters.is_empty() && !same_disp {
+        if cand.impacted_chapters.is_empty() {
             out.push(Diagnostic::new(
                 rule,
                 Severity::Error,

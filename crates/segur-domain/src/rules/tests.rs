@@ -776,9 +776,16 @@ fn eqv_10_within_one_dispositif_identity_mapping() {
     cand(&mut w).candidature.solution.proxy = Some(comp("Proxy", "1.0"));
     assert_eq!(
         sev(&w, AT, "EQV-10"),
-        vec![Severity::Error, Severity::Error],
-        "case 2B"
+        vec![Severity::Error; 3],
+        "case 2B: component, impacted chapters, attestation"
     );
+    let c = cand(&mut w);
+    c.candidature.new_components = vec![comp("Proxy", "1.0")];
+    c.candidature.impacted_chapters = vec!["PSC".into()];
+    c.candidature.attestation_honneur = true;
+    assert!(sev(&w, AT, "EQV-10").is_empty());
+    let p = plan_of(&w);
+    assert_eq!(status_of(&p, "SC.PSC.14"), PlanStatus::Impacted);
 }
 
 #[test]
