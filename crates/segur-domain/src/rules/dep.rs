@@ -47,6 +47,15 @@ impl Risk {
         }
     }
 
+    /// The classification as a phrase: "risque élevé", "risque modéré", "sans risque".
+    pub fn phrase_fr(self) -> &'static str {
+        match self {
+            Risk::Eleve => "risque élevé",
+            Risk::Modere => "risque modéré",
+            Risk::SansRisque => "sans risque",
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             Risk::Eleve => "high",
@@ -135,19 +144,30 @@ pub fn dep_02_progress(
         .unwrap_or(0);
     let risk = dep_02_risk(plan, days, &ctx.rules(&cand.dispositif).dep02_thresholds);
     let t = &plan.totals;
+    let (when_fr, when_en) = if days >= 0 {
+        (
+            format!("D2 dans {days} jour(s) ({d2})"),
+            format!("D2 in {days} day(s) ({d2})"),
+        )
+    } else {
+        (
+            format!("D2 dépassée de {} jour(s) ({d2})", -days),
+            format!("D2 passed {} day(s) ago ({d2})", -days),
+        )
+    };
     vec![Diagnostic::new(
         "DEP-02",
         Severity::Info,
         subject(&c.id),
         format!(
-            "risque {} : {}/{} preuves déposées ({} %), D2 dans {days} jour(s) ({d2})",
-            risk.label_fr(),
+            "{} : {}/{} preuves déposées ({} %), {when_fr}",
+            risk.phrase_fr(),
             t.deposited,
             t.to_deposit(),
             t.deposited_pct()
         ),
         format!(
-            "risk {}: {}/{} proofs deposited ({} %), D2 in {days} day(s) ({d2})",
+            "{}: {}/{} proofs deposited ({} %), {when_en}",
             risk.label_en(),
             t.deposited,
             t.to_deposit(),
