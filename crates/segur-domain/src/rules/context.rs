@@ -279,7 +279,7 @@ impl<'a> CheckContext<'a> {
         out.extend(nam::check(self, c));
         out.extend(cnda::check(self, c));
         out.extend(psc::check(self, c));
-        out.extend(pen::check(self, c));
+        out.extend(pen::check(self, c, p.as_ref()));
         out.extend(cal::check(self, c));
         out.extend(dep::check(self, c, p.as_ref()));
         out

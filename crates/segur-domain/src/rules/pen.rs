@@ -3,6 +3,7 @@
 use jiff::civil::Date;
 
 use super::context::CheckContext;
+use super::plan::ProofPlan;
 use super::settings::Pen04Reference;
 use super::{Diagnostic, Severity};
 use crate::candidature::CandidatureState;
@@ -40,12 +41,26 @@ fn current_form<'a>(ctx: &CheckContext<'a>, c: &WorldCandidature) -> Option<&'a 
 }
 
 /// PEN-01: a pentest form is required (error once the dossier is declared complete, warning
-/// while proofs are in progress).
-pub fn pen_01_pentest_required(ctx: &CheckContext<'_>, c: &WorldCandidature) -> Vec<Diagnostic> {
+/// while proofs are in progress) unless the plan exempts the requirement it is due under
+/// (inherited or equivalent: the pentest was validated with the root or va1 referencing).
+pub fn pen_01_pentest_required(
+    ctx: &CheckContext<'_>,
+    c: &WorldCandidature,
+    plan: Option<&ProofPlan>,
+) -> Vec<Diagnostic> {
     let Some(req) = pen_requirement(c) else {
         return vec![];
     };
-    if current_form(ctx, c).is_some()
+    let exempted = plan.is_some_and(|p| {
+        let mut items = p
+            .items
+            .iter()
+            .filter(|i| i.key.requirement.as_str() == req)
+            .peekable();
+        items.peek().is_some() && items.all(|i| !i.status.must_deposit())
+    });
+    if exempted
+        || current_form(ctx, c).is_some()
         || c.candidature.state == CandidatureState::Draft
         || c.candidature.state == CandidatureState::Abandoned
     {
@@ -205,8 +220,12 @@ pub fn pen_06_iso_production(ctx: &CheckContext<'_>, c: &WorldCandidature) -> Ve
     }
 }
 
-pub(crate) fn check(ctx: &CheckContext<'_>, c: &WorldCandidature) -> Vec<Diagnostic> {
-    let mut out = pen_01_pentest_required(ctx, c);
+pub(crate) fn check(
+    ctx: &CheckContext<'_>,
+    c: &WorldCandidature,
+    plan: Option<&ProofPlan>,
+) -> Vec<Diagnostic> {
+    let mut out = pen_01_pentest_required(ctx, c, plan);
     out.extend(pen_02_passi(ctx, c));
     out.extend(pen_03_electronic_signature(ctx, c));
     out.extend(pen_04_less_than_one_year(ctx, c));

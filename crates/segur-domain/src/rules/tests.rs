@@ -1216,6 +1216,20 @@ fn pen_01_pentest_required_under_psc_14_or_ahi() {
     assert_eq!(sev(&w, AT, "PEN-01"), vec![Severity::Error]);
     w.pentest_forms.push(pentest("cand", d(2026, 1, 10)));
     assert!(sev(&w, AT, "PEN-01").is_empty());
+    // SC.PSC.14 exempted by équivalence: the root's pentest was validated.
+    w.pentest_forms.clear();
+    w.referencings.push(referencing(
+        "NRU-ROOT",
+        "MDV-LGC-Va2",
+        solution("MonLPS", "5.0"),
+        &[],
+    ));
+    w.referencings[0].referencing.solution.proxy = Some(comp("Proxy", "1.0"));
+    let c = cand(&mut w);
+    c.candidature.root_nru = Some(nru("NRU-ROOT"));
+    c.candidature.root_declared_on = Some(d(2026, 1, 10));
+    assert_eq!(status_of(&plan_of(&w), "SC.PSC.14"), PlanStatus::Equivalent);
+    assert!(sev(&w, AT, "PEN-01").is_empty());
     let mut w = ms_world();
     assert!(
         diags(&w, AT, "PEN-01")[0]
