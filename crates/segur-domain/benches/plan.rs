@@ -171,7 +171,9 @@ fn plan_world() -> World {
         pairs: (0..10_000)
             .map(|i| EquivalencePair {
                 from_requirement: rid("LGC", i),
-                to_requirement: rid("MS", (i * 7) % 1_400),
+                // 1:1 over 10,000 requirement IDs, as a list between two whole dispositifs:
+                // the 1,000 of the pinned REM version are among them, in a different order.
+                to_requirement: rid("MS", (i * 7_919) % 10_000),
             })
             .collect(),
     });

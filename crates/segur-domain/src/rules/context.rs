@@ -17,9 +17,22 @@ use crate::world::{
     CndaRequest, Editor, PentestForm, PscHabilitation, World, WorldCandidature, WorldReferencing,
 };
 
-/// Mapping of candidate requirement → source requirements, for one (root, candidate) pair of
-/// dispositifs, merged from every equivalence list in either direction.
-pub(crate) type EquivalenceMap<'a> = HashMap<&'a RequirementId, Sources<'a>>;
+/// Mapping of candidate requirement → source requirements, for the requirements of one REM
+/// version and one root dispositif, merged from every equivalence list in either direction.
+///
+/// Built by scanning the lists once and keeping only the pairs whose candidate side is in the
+/// REM: a list between two whole dispositifs is much larger than the REM version a candidature
+/// is pinned to, so this is lookups in a small table rather than inserts in a large one.
+pub(crate) struct EquivalenceMap<'a> {
+    index: HashMap<&'a RequirementId, usize>,
+    slots: Vec<Option<Sources<'a>>>,
+}
+
+impl<'a> EquivalenceMap<'a> {
+    pub(crate) fn get(&self, req: &RequirementId) -> Option<&Sources<'a>> {
+        self.slots.get(*self.index.get(req)?)?.as_ref()
+    }
+}
 
 /// The root requirements one candidate requirement maps to: almost always one, so no `Vec`.
 #[derive(Debug, Clone)]
@@ -46,9 +59,9 @@ impl<'a> Sources<'a> {
     }
 }
 
-/// Lazily built equivalence maps, keyed by (root dispositif, candidate dispositif).
+/// Lazily built equivalence maps, keyed by (root dispositif, candidate dispositif, REM version).
 type EquivalenceCache<'a> =
-    RefCell<HashMap<(DispositifCode, DispositifCode), Rc<Option<EquivalenceMap<'a>>>>>;
+    RefCell<HashMap<(DispositifCode, DispositifCode, String), Rc<Option<EquivalenceMap<'a>>>>>;
 
 /// A world, a check date and settings, with lookup indexes.
 pub struct CheckContext<'a> {
@@ -205,36 +218,59 @@ impl<'a> CheckContext<'a> {
         self.calendar_for(dispositif, on)?.date(m).map(|d| d.date())
     }
 
-    /// Candidate requirement → root requirements between two dispositifs, from the published
-    /// lists in either direction; `None` when no list links them.
+    /// Candidate requirement → root requirements for the requirements of `rem`, from the
+    /// published lists between `root` and the REM's dispositif in either direction; `None` when
+    /// no list links them.
     pub(crate) fn equivalence(
         &self,
         root: &DispositifCode,
-        candidate: &DispositifCode,
+        rem: &'a RemVersion,
     ) -> Rc<Option<EquivalenceMap<'a>>> {
-        let key = (root.clone(), candidate.clone());
+        let candidate = &rem.dispositif;
+        let key = (root.clone(), candidate.clone(), rem.version.clone());
         if let Some(m) = self.equivalences.borrow().get(&key) {
             return Rc::clone(m);
         }
-        let mut map: Option<EquivalenceMap<'a>> = None;
-        let mut add = |cand: &'a RequirementId, src: &'a RequirementId| {
-            map.get_or_insert_with(HashMap::default)
-                .entry(cand)
-                .and_modify(|s: &mut Sources<'a>| s.add(src))
-                .or_insert(Sources::One(src));
-        };
-        for l in &self.world.equivalence_lists {
-            if &l.from_dispositif == root && &l.to_dispositif == candidate {
-                for p in &l.pairs {
-                    add(&p.to_requirement, &p.from_requirement);
+        let lists: Vec<(&'a crate::catalogue::EquivalenceList, bool)> = self
+            .world
+            .equivalence_lists
+            .iter()
+            .filter_map(|l| {
+                if &l.from_dispositif == root && &l.to_dispositif == candidate {
+                    Some((l, true))
+                } else if &l.from_dispositif == candidate && &l.to_dispositif == root {
+                    Some((l, false))
+                } else {
+                    None
                 }
-            } else if &l.from_dispositif == candidate && &l.to_dispositif == root {
+            })
+            .collect();
+        let out = if lists.is_empty() {
+            Rc::new(None)
+        } else {
+            let mut index: HashMap<&'a RequirementId, usize> =
+                super::fasthash::map_with_capacity(rem.requirements.len());
+            for (i, r) in rem.requirements.iter().enumerate() {
+                index.entry(&r.id).or_insert(i);
+            }
+            let mut slots: Vec<Option<Sources<'a>>> = vec![None; rem.requirements.len()];
+            for (l, forward) in lists {
                 for p in &l.pairs {
-                    add(&p.from_requirement, &p.to_requirement);
+                    let (cand, src) = if forward {
+                        (&p.to_requirement, &p.from_requirement)
+                    } else {
+                        (&p.from_requirement, &p.to_requirement)
+                    };
+                    if let Some(&i) = index.get(cand) {
+                        match &mut slots[i] {
+                            Some(s) => s.add(src),
+                            slot => *slot = Some(Sources::One(src)),
+                        }
+                    }
                 }
             }
-        }
-        let out = Rc::new(map);
+            Rc::new(Some(EquivalenceMap { index, slots }))
+        };
         self.equivalences.borrow_mut().insert(key, Rc::clone(&out));
         out
     }

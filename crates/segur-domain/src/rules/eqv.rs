@@ -14,7 +14,7 @@ use super::settings::VersionComparison;
 use super::{Diagnostic, Severity, subject};
 use crate::calendar::Milestone;
 use crate::candidature::CandidatureState;
-use crate::catalogue::{Profile, Wave};
+use crate::catalogue::{Profile, RemVersion, Wave};
 use crate::solution::{Component, Solution};
 use crate::version::Version;
 use crate::world::{WorldCandidature, WorldReferencing};
@@ -23,6 +23,7 @@ use crate::world::{WorldCandidature, WorldReferencing};
 pub(crate) fn root_source<'a>(
     ctx: &CheckContext<'a>,
     c: &'a WorldCandidature,
+    rem: &'a RemVersion,
 ) -> (Option<RootSource<'a>>, Vec<Diagnostic>) {
     let Some(nru) = &c.candidature.root_nru else {
         return (None, vec![]);
@@ -45,7 +46,7 @@ pub(crate) fn root_source<'a>(
     let map = if root_disp == cand_disp {
         None
     } else {
-        let m = ctx.equivalence(root_disp, cand_disp);
+        let m = ctx.equivalence(root_disp, rem);
         if m.is_none() {
             diags.push(Diagnostic::new(
                 "EQV-06",

@@ -304,7 +304,7 @@ pub(crate) fn plan_in<'a>(
     let mut diagnostics = Vec::new();
     let (heritage, d) = her::heritage_sources(ctx, c);
     diagnostics.extend(d);
-    let (root, d) = eqv::root_source(ctx, c);
+    let (root, d) = eqv::root_source(ctx, c, rem);
     diagnostics.extend(d);
 
     let applicable: HashSet<Profile> = cand.applicable_profiles().into_iter().collect();
