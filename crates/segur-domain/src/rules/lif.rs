@@ -75,6 +75,18 @@ pub fn lif_01_charte_accepted(ctx: &CheckContext<'_>, c: &WorldCandidature) -> V
     }
 }
 
+/// French label of a CNDA request status, for messages.
+fn cnda_label(s: CndaStatus) -> &'static str {
+    match s {
+        CndaStatus::Draft => "brouillon",
+        CndaStatus::Submitted => "déposée",
+        CndaStatus::PreExamen => "pré-examen",
+        CndaStatus::InTesting => "en test",
+        CndaStatus::Homologated => "homologuée",
+        CndaStatus::Refused => "refusée",
+    }
+}
+
 /// LIF-02: eligibility form complete (NIE, one NIL per name, CNDA request ≥ pré-examen per
 /// NIL, proof of the CNDA request). An error once the candidature claims eligibility complete,
 /// a warning before.
@@ -140,7 +152,7 @@ pub fn lif_02_eligibility(ctx: &CheckContext<'_>, c: &WorldCandidature) -> Vec<D
             .max();
         if best.is_none_or(|s| s < CndaStatus::PreExamen) {
             let st = best
-                .map(|s| format!("{s:?}"))
+                .map(|s| cnda_label(s).to_owned())
                 .unwrap_or_else(|| "aucune".into());
             push(
                 format!(

@@ -150,6 +150,10 @@ fn lif_02_eligibility_requires_nie_nil_and_cnda_pre_examen() {
     w.cnda_requests[0].status = CndaStatus::Submitted;
     let ds = diags(&w, AT, "LIF-02");
     assert_eq!(ds.len(), 3, "{ds:#?}");
+    assert!(
+        ds.iter().any(|d| d.message_fr.contains("statut : déposée")),
+        "{ds:#?}"
+    );
     assert!(ds.iter().all(|d| d.severity == Severity::Error));
     // Before eligibility is claimed complete, the same findings are warnings.
     cand(&mut w).candidature.state = CandidatureState::AdminSubmitted;
