@@ -1,1 +1,58 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+mod access;
+mod api;
+mod assets;
+pub mod config;
+pub mod error;
+pub mod extract;
+mod openapi;
+mod pages;
+mod security;
+mod state;
+mod views;
+
+use std::future::Future;
+
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use config::ServerConfig;
+pub use openapi::openapi_document;
+pub use state::AppState;
+
+/// The whole HTTP surface: pages, JSON API, OpenAPI document, health probe and static assets.
+pub fn router(state: AppState) -> axum::Router {
+    let (api_router, _) = api::router().split_for_parts();
+    // Panics become a JSON 500 under /api and a French page elsewhere; the server keeps running.
+    let api_router = api_router.layer(CatchPanicLayer::custom(|_| error::panic_response(true)));
+    let pages_router =
+        pages::router().layer(CatchPanicLayer::custom(|_| error::panic_response(false)));
+    let router = axum::Router::new()
+        .merge(pages_router)
+        .merge(api_router)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(openapi::serve_openapi),
+        )
+        .route("/health", axum::routing::get(api::health::health))
+        .route("/static/{*path}", axum::routing::get(assets::serve_static))
+        .fallback(error::fallback);
+    security::apply(router, &state).with_state(state)
+}
+
+/// Serves `router(state)` on an already bound listener until `shutdown` resolves.
+///
+/// Taking a listener (rather than an address) lets tests bind port 0 and read the port back.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,56 @@
+//! Reaching tenant data: the only path from a user to a `TenantStore`, through the pure policy.
+//!
+//! Editors reach their own organisation only; the ANS reaches the owner of a candidature after
+//! the policy allows it; any other caller is refused. Another editor's candidature is reported
+//! as not found (the policy's `Denied::NotFound`), never as forbidden.
+
+use segur_domain::authz::{Action, Denied, authorize};
+use segur_domain::org::OrganisationKind;
+use segur_store::{StoreError, TenantStore, UserRecord};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::actor;
+use crate::state::AppState;
+
+fn denied(d: Denied) -> ApiError {
+    match d {
+        Denied::NotFound => ApiError::not_found("candidature"),
+        Denied::Forbidden => ApiError::new(
+            ErrorCode::Forbidden,
+            "votre rôle ne permet pas cette action",
+        ),
+    }
+}
+
+/// The tenant handle of the caller's own organisation, for listing its data.
+pub fn own_tenant(
+    state: &AppState,
+    user: &UserRecord,
+    action: Action,
+) -> Result<TenantStore, ApiError> {
+    authorize(&actor(user), action, Some(&user.organisation_id)).map_err(denied)?;
+    Ok(state.store().tenant(&user.organisation_id))
+}
+
+/// The tenant handle that owns candidature `id`, if the caller may `action` it.
+pub async fn candidature_tenant(
+    state: &AppState,
+    user: &UserRecord,
+    id: &str,
+    action: Action,
+) -> Result<TenantStore, ApiError> {
+    let owner = match user.organisation_kind {
+        OrganisationKind::Editor => user.organisation_id.clone(),
+        _ => match state.store().system().candidature_owner(id).await {
+            Ok(owner) => owner,
+            Err(StoreError::NotFound) => {
+                // Decide on role before revealing absence: a caller without the right gets 403.
+                authorize(&actor(user), action, None).map_err(denied)?;
+                return Err(ApiError::not_found("candidature"));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    authorize(&actor(user), action, Some(&owner)).map_err(denied)?;
+    Ok(state.store().tenant(&owner))
+}

@@ -1,0 +1,67 @@
+//! The JSON API under `/api/v1`, declared with utoipa-axum so that the OpenAPI document is
+//! generated from these very routes.
+
+pub mod candidatures;
+pub mod catalogue;
+pub mod health;
+pub mod me;
+pub mod rules;
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
+        .routes(routes!(me::get_me))
+        .routes(routes!(catalogue::list_dispositifs))
+        .routes(routes!(catalogue::get_dispositif))
+        .routes(routes!(catalogue::get_calendar))
+        .routes(routes!(catalogue::list_rem_versions))
+        .routes(routes!(catalogue::get_rem_version))
+        .routes(routes!(catalogue::search_requirements))
+        .routes(routes!(candidatures::list_candidatures))
+        .routes(routes!(candidatures::get_candidature))
+        .routes(routes!(candidatures::list_proof_items))
+        .routes(routes!(candidatures::get_plan))
+        .routes(routes!(candidatures::get_diagnostics))
+        .routes(routes!(candidatures::list_solutions))
+        .routes(routes!(rules::list_rules))
+        .routes(routes!(rules::get_rule))
+}
+
+/// Pagination parameters shared by every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+pub const MAX_LIMIT: i64 = 500;
+
+impl PageParams {
+    pub fn page(&self) -> Result<segur_store::Page, ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        let offset = self.offset.unwrap_or(0);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::invalid(
+                "limit",
+                format!("limit doit être compris entre 1 et {MAX_LIMIT}"),
+            ));
+        }
+        if offset < 0 {
+            return Err(ApiError::invalid(
+                "offset",
+                "offset doit être positif ou nul",
+            ));
+        }
+        Ok(segur_store::Page { limit, offset })
+    }
+}

@@ -1,0 +1,30 @@
+//! Server configuration, built by the binary from flags and environment, or by tests directly.
+
+use std::time::Duration;
+
+/// What the HTTP layer needs to know. Secrets never appear here in clear in `Debug` output.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Mark cookies `Secure` (when served over TLS or behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
+    /// Lifetime of a sign-in session.
+    pub session_ttl: Duration,
+    /// Fixed "today" (Europe/Paris) for deterministic tests and demos; `None` reads the clock.
+    pub fixed_today: Option<jiff::civil::Date>,
+    /// Maximum size of a request body outside upload routes.
+    pub max_body_bytes: usize,
+    /// Request timeout outside upload routes.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(8 * 3600),
+            fixed_today: None,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Extractors that carry who the caller is.
+//!
+//! `ApiUser` and `PageUser` both load the session user; they differ only in how they refuse an
+//! anonymous caller (401 JSON vs. a redirect to the sign-in page). `MaybeUser` never refuses.
+//! `ApiQuery`/`ApiPath` turn axum's rejections into the API's JSON errors.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use segur_domain::authz::Actor;
+use segur_store::UserRecord;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "segur_session";
+
+/// The session token from the `Cookie` header, if any.
+pub fn session_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<UserRecord>, ApiError> {
+    let Some(token) = session_token(parts) else {
+        return Ok(None);
+    };
+    Ok(state.store().system().session_user(&token).await?)
+}
+
+/// The caller as seen by the authorization policy.
+pub fn actor(user: &UserRecord) -> Actor {
+    Actor {
+        role: user.role,
+        organisation_id: user.organisation_id.clone(),
+        organisation_kind: user.organisation_kind,
+    }
+}
+
+/// A signed-in user, for API routes (401 JSON otherwise).
+pub struct ApiUser(pub UserRecord);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match load_user(parts, state).await? {
+            Some(u) => Ok(Self(u)),
+            None => Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "authentification requise",
+            )),
+        }
+    }
+}
+
+/// A signed-in user, for pages (redirect to the sign-in page otherwise).
+pub struct PageUser(pub UserRecord);
+
+/// Refusal of [`PageUser`]: back to sign-in, remembering where the user was going.
+pub struct ToSignIn(String);
+
+impl IntoResponse for ToSignIn {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("/connexion?suivant={}", urlencode(&self.0))).into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match load_user(parts, state).await {
+            Ok(Some(u)) => Ok(Self(u)),
+            Ok(None) => {
+                let target = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                Err(ToSignIn(target.to_owned()).into_response())
+            }
+            Err(e) => Err(crate::error::PageError::from(e).into_response()),
+        }
+    }
+}
+
+/// The signed-in user if any (home page, public pages).
+pub struct MaybeUser(pub Option<UserRecord>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(load_user(parts, state).await.ok().flatten()))
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(load_user(parts, state).await?.map(Self))
+    }
+}
+
+/// `Query` whose rejection is the API's JSON error.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// `Path` whose rejection is the API's JSON error.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// Percent-encodes a path for a query parameter (only what a redirect target needs).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Only same-site relative paths are accepted as post-login targets (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
+        {
+            n.to_owned()
+        }
+        _ => "/tableau-de-bord".to_owned(),
+    }
+}

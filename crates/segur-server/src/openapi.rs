@@ -1,0 +1,59 @@
+//! The OpenAPI 3.1 document, generated from the API router (utoipa-axum) so that routes and
+//! specification cannot drift apart; snapshot-tested in `tests/api/openapi.rs`.
+
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "segur API",
+        description = "API JSON de segur : catalogue des dispositifs Ségur vague 2, candidatures, plan de preuves et diagnostics des règles. Les erreurs ont un code stable (`error`).",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "catalogue", description = "Dispositifs, calendriers, versions du REM, exigences"),
+        (name = "candidatures", description = "Candidatures de l'organisation, éléments de preuve, plan et diagnostics"),
+        (name = "règles", description = "Catalogue des règles appliquées"),
+        (name = "compte", description = "Utilisateur connecté"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the session cookie used by the signed-in routes.
+struct SessionCookie;
+
+impl utoipa::Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::extract::SESSION_COOKIE,
+                "Session cookie set by the sign-in form (POST /connexion).",
+            ))),
+        );
+    }
+}
+
+/// The document, built once.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    crate::api::router().into_openapi()
+}
+
+static JSON: OnceLock<String> = OnceLock::new();
+
+pub async fn serve_openapi() -> impl IntoResponse {
+    let body = JSON.get_or_init(|| {
+        openapi_document()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".to_owned())
+    });
+    ([(header::CONTENT_TYPE, "application/json")], body.as_str())
+}

@@ -1,0 +1,134 @@
+//! Local sign-in and sign-out. (OIDC and second factors come with the identity work.)
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::extract::{MaybeUser, SESSION_COOKIE, safe_next, session_token};
+use crate::pages::{Layout, render_html};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub error: Option<String>,
+    pub login: String,
+    pub next: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    suivant: Option<String>,
+}
+
+pub async fn login_form(MaybeUser(user): MaybeUser, Query(q): Query<NextQuery>) -> Response {
+    if user.is_some() {
+        return Redirect::to(&safe_next(q.suivant.as_deref())).into_response();
+    }
+    render_html(&LoginPage {
+        layout: Layout::new("Connexion", None, "login"),
+        error: None,
+        login: String::new(),
+        next: safe_next(q.suivant.as_deref()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config().secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let raw = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
+    HeaderValue::from_str(&raw)
+        .unwrap_or_else(|_| HeaderValue::from_static("segur_session=; Path=/; Max-Age=0"))
+}
+
+pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    let next = safe_next(form.next.as_deref());
+    let refuse = |message: &str, status: StatusCode| {
+        let page = LoginPage {
+            layout: Layout::new("Connexion", None, "login"),
+            error: Some(message.to_owned()),
+            login: form.login.chars().take(64).collect(),
+            next: next.clone(),
+        };
+        (status, render_html(&page)).into_response()
+    };
+    if form.login.len() > 200 || form.password.len() > 1024 {
+        return refuse(
+            "Identifiant ou mot de passe incorrect.",
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+    let system = state.store().system();
+    let found = match system.find_user_for_login(form.login.trim()).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(error = %e, "login lookup failed");
+            return refuse(
+                "Le service est momentanément indisponible.",
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+        }
+    };
+    // Same answer whether the account exists or not; verify a hash either way so that timing
+    // does not reveal it either.
+    let ok = match &found {
+        Some((_, hash)) => segur_store::verify_password(hash, &form.password),
+        None => {
+            segur_store::verify_password(segur_store::DUMMY_PASSWORD_HASH, &form.password);
+            false
+        }
+    };
+    let Some((user, _)) = found.filter(|_| ok) else {
+        return refuse(
+            "Identifiant ou mot de passe incorrect.",
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let ttl = state.config().session_ttl.as_secs() as i64;
+    match system.create_session(&user.id, ttl).await {
+        Ok(token) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(SET_COOKIE, cookie(&state, &token, ttl));
+            (headers, Redirect::to(&next)).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session creation failed");
+            refuse(
+                "Le service est momentanément indisponible.",
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (parts, _) = request.into_parts();
+    if let Some(token) = session_token(&parts)
+        && let Err(e) = state.store().system().delete_session(&token).await
+    {
+        tracing::warn!(error = %e, "session deletion failed");
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, cookie(&state, "", 0));
+    (headers, Redirect::to("/")).into_response()
+}

@@ -1,0 +1,295 @@
+//! The candidature page (identity, declaration, roots and heritage, diagnostics, chapters) and
+//! the chapter page (its proof items with status and the rule behind each).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use segur_domain::authz::Action;
+use segur_domain::calendar::Milestone;
+use segur_domain::catalogue::ProofItemKey;
+use segur_domain::rules::{Diagnostic, PlanItem, ProofPlan, Severity};
+use segur_domain::world::WorldCandidature;
+use segur_store::{ChapterProgress, Page, ProofItemRow};
+
+use crate::access::candidature_tenant;
+use crate::error::PageError;
+use crate::extract::PageUser;
+use crate::pages::{Layout, datetime_fr, days_label, percent, render_html};
+use crate::state::AppState;
+use crate::views::{plan_status_label, plan_status_str, severity_str};
+
+pub struct DiagnosticRow {
+    pub rule: String,
+    pub severity: &'static str,
+    pub severity_label: &'static str,
+    pub subject: String,
+    pub message: String,
+    pub rule_title: String,
+    pub rule_text: String,
+    pub rule_source: String,
+}
+
+impl From<&Diagnostic> for DiagnosticRow {
+    fn from(d: &Diagnostic) -> Self {
+        let info = segur_domain::rules::rule(&d.rule);
+        Self {
+            rule: d.rule.clone(),
+            severity: severity_str(d.severity),
+            severity_label: match d.severity {
+                Severity::Error => "Erreur",
+                Severity::Warning => "Avertissement",
+                Severity::Info => "Information",
+            },
+            subject: d.subject.clone(),
+            message: d.message_fr.clone(),
+            rule_title: info.map(|r| r.title_fr.to_owned()).unwrap_or_default(),
+            rule_text: info.map(|r| r.text_fr.to_owned()).unwrap_or_default(),
+            rule_source: if d.source.is_empty() {
+                info.map(|r| r.source.to_owned()).unwrap_or_default()
+            } else {
+                d.source.clone()
+            },
+        }
+    }
+}
+
+pub struct ChapterRow {
+    pub index: usize,
+    pub progress: ChapterProgress,
+    pub percent: i64,
+    pub required: usize,
+    pub exempt: usize,
+}
+
+pub struct DeadlineRow {
+    pub milestone: &'static str,
+    pub label: &'static str,
+    pub date: String,
+    pub days_label: String,
+    pub passed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "candidature.html")]
+pub struct CandidaturePage {
+    pub layout: Layout,
+    pub c: WorldCandidature,
+    pub state_label: &'static str,
+    pub title: String,
+    pub chapters: Vec<ChapterRow>,
+    pub diagnostics: Vec<DiagnosticRow>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub plan: Option<ProofPlan>,
+    pub plan_error: Option<String>,
+    pub deadlines: Vec<DeadlineRow>,
+    pub at: String,
+}
+
+fn title_of(c: &WorldCandidature) -> String {
+    let names: Vec<&str> = c
+        .candidature
+        .solution
+        .names
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    if names.is_empty() {
+        c.id.clone()
+    } else {
+        names.join(" / ")
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let c = tenant.get_candidature(&id).await?;
+    let progress = tenant.chapter_progress(&id).await?;
+    let world = tenant.world_for_candidature(&id).await?;
+    let at = state.today();
+    let settings = state.settings();
+    let (plan, plan_error) = match segur_domain::rules::plan(&world, &id, at, settings) {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let diags = segur_domain::rules::check_candidature(&world, &id, at, settings);
+    let chapters = progress
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let totals = plan.as_ref().and_then(|pl| {
+                pl.by_chapter
+                    .iter()
+                    .find(|(ch, _)| *ch == p.chapter)
+                    .map(|(_, t)| t.clone())
+            });
+            let (required, exempt) = totals
+                .map(|t| (t.required + t.impacted, t.inherited + t.equivalent))
+                .unwrap_or((p.items as usize, 0));
+            ChapterRow {
+                index: i + 1,
+                percent: percent(p.deposited, p.items),
+                progress: p,
+                required,
+                exempt,
+            }
+        })
+        .collect();
+    let history = state
+        .store()
+        .system()
+        .calendar_history(c.candidature.dispositif.as_str())
+        .await?;
+    let deadlines = history
+        .in_force(at)
+        .map(|cal| {
+            Milestone::ALL
+                .iter()
+                .filter_map(|m| {
+                    let dt = cal.date(*m)?;
+                    let days = cal.days_until(*m, at)?;
+                    Some(DeadlineRow {
+                        milestone: m.as_str(),
+                        label: m.label_fr(),
+                        date: datetime_fr(dt),
+                        days_label: days_label(days),
+                        passed: days < 0,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows: Vec<DiagnosticRow> = diags.iter().map(Into::into).collect();
+    Ok(render_html(&CandidaturePage {
+        layout: Layout::new(title_of(&c), Some(&user), "dashboard"),
+        state_label: c.candidature.state.label_fr(),
+        title: title_of(&c),
+        errors: diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        warnings: diags
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count(),
+        diagnostics: rows,
+        chapters,
+        plan,
+        plan_error,
+        deadlines,
+        at: crate::pages::date_fr(at),
+        c,
+    }))
+}
+
+pub struct ItemRow {
+    pub item: ProofItemRow,
+    pub plan_status: &'static str,
+    pub plan_label: &'static str,
+    pub rules: Vec<String>,
+    pub source_nru: Option<String>,
+    pub source_requirement: Option<String>,
+    pub requirement_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "chapter.html")]
+pub struct ChapterPage {
+    pub layout: Layout,
+    pub candidature_id: String,
+    pub candidature_title: String,
+    pub chapter: String,
+    pub index: usize,
+    pub previous: Option<usize>,
+    pub next: Option<usize>,
+    pub items: Vec<ItemRow>,
+}
+
+pub async fn chapter(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let index: usize = n.parse().map_err(|_| PageError::not_found())?;
+    let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let c = tenant.get_candidature(&id).await?;
+    let progress = tenant.chapter_progress(&id).await?;
+    let chapter = progress
+        .get(index.checked_sub(1).ok_or_else(PageError::not_found)?)
+        .map(|p| p.chapter.clone())
+        .ok_or_else(PageError::not_found)?;
+    let rows = tenant
+        .list_proof_items(
+            &id,
+            Some(&chapter),
+            Page {
+                limit: 500,
+                offset: 0,
+            },
+        )
+        .await?
+        .items;
+    let world = tenant.world_for_candidature(&id).await?;
+    let plan = segur_domain::rules::plan(&world, &id, state.today(), state.settings()).ok();
+    let by_key: HashMap<ProofItemKey, &PlanItem> = plan
+        .as_ref()
+        .map(|p| p.items.iter().map(|i| (i.key.clone(), i)).collect())
+        .unwrap_or_default();
+    let dispositif = c.candidature.dispositif.to_string();
+    let version = c.candidature.rem_version.clone();
+    let items = rows
+        .into_iter()
+        .map(|item| {
+            let planned = segur_domain::catalogue::RequirementId::parse(&item.requirement)
+                .ok()
+                .and_then(|rid| {
+                    by_key.get(&ProofItemKey {
+                        requirement: rid,
+                        scenario: item.scenario as u16,
+                        proof: item.proof as u16,
+                    })
+                })
+                .copied();
+            let requirement_href = format!(
+                "/catalogue/exigence?dispositif={}&version={}&id={}",
+                crate::extract::urlencode(&dispositif),
+                crate::extract::urlencode(&version),
+                crate::extract::urlencode(&item.requirement)
+            );
+            ItemRow {
+                plan_status: planned
+                    .map(|p| plan_status_str(p.status))
+                    .unwrap_or("required"),
+                plan_label: planned
+                    .map(|p| plan_status_label(p.status))
+                    .unwrap_or("À déposer"),
+                rules: planned.map(|p| p.rules.clone()).unwrap_or_default(),
+                source_nru: planned.and_then(|p| p.source_nru.as_ref().map(|n| n.to_string())),
+                source_requirement: planned
+                    .and_then(|p| p.source_requirement.as_ref().map(|r| r.to_string())),
+                requirement_href,
+                item,
+            }
+        })
+        .collect();
+    Ok(render_html(&ChapterPage {
+        layout: Layout::new(
+            format!("{chapter} — {}", title_of(&c)),
+            Some(&user),
+            "dashboard",
+        ),
+        candidature_id: id,
+        candidature_title: title_of(&c),
+        previous: (index > 1).then(|| index - 1),
+        next: (index < progress.len()).then(|| index + 1),
+        chapter,
+        index,
+        items,
+    }))
+}

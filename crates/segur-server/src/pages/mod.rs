@@ -1,0 +1,145 @@
+//! Server-rendered pages (askama, French first), usable without JavaScript.
+
+mod auth;
+mod candidature;
+mod catalogue;
+mod dashboard;
+mod home;
+mod rules;
+
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use segur_store::UserRecord;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/connexion", get(auth::login_form).post(auth::login))
+        .route("/deconnexion", post(auth::logout))
+        .route("/tableau-de-bord", get(dashboard::dashboard))
+        .route("/candidatures/{id}", get(candidature::show))
+        .route(
+            "/candidatures/{id}/chapitres/{n}",
+            get(candidature::chapter),
+        )
+        .route("/catalogue", get(catalogue::index))
+        .route("/catalogue/dispositifs/{code}", get(catalogue::dispositif))
+        .route(
+            "/catalogue/dispositifs/{code}/rem/{version}",
+            get(catalogue::rem),
+        )
+        .route("/catalogue/exigence", get(catalogue::requirement))
+        .route("/catalogue/exigences", get(catalogue::search))
+        .route("/regles", get(rules::index))
+        .route("/regles/{id}", get(rules::show))
+}
+
+/// What every page's layout shows: title, the signed-in user, the current section.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<UserRecord>,
+    pub section: &'static str,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>, user: Option<&UserRecord>, section: &'static str) -> Self {
+        Self {
+            title: title.into(),
+            user: user.cloned(),
+            section,
+        }
+    }
+
+    pub fn anonymous(title: &str) -> Self {
+        Self::new(title, None, "")
+    }
+
+    pub fn is(&self, section: &str) -> bool {
+        self.section == section
+    }
+}
+
+/// Renders a template, turning a (never expected) rendering failure into a French error page.
+pub fn render_html<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><html lang=\"fr\"><title>Erreur interne</title><h1>Erreur interne</h1></html>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub layout: Layout,
+    pub status: u16,
+    pub message: &'a str,
+}
+
+/// `12 janvier 2027` from a civil date.
+pub fn date_fr(d: jiff::civil::Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let month = MONTHS.get((d.month() - 1) as usize).copied().unwrap_or("");
+    if d.day() == 1 {
+        format!("1er {month} {}", d.year())
+    } else {
+        format!("{} {month} {}", d.day(), d.year())
+    }
+}
+
+/// `20 janvier 2027` or `20 janvier 2027 à 12 h 00` when the milestone carries a time.
+pub fn datetime_fr(dt: jiff::civil::DateTime) -> String {
+    if dt.hour() == 23 && dt.minute() == 59 {
+        date_fr(dt.date())
+    } else {
+        format!(
+            "{} à {} h {:02}",
+            date_fr(dt.date()),
+            dt.hour(),
+            dt.minute()
+        )
+    }
+}
+
+/// "dans 12 jours", "aujourd'hui", "il y a 3 jours".
+pub fn days_label(days: i64) -> String {
+    match days {
+        0 => "aujourd'hui".into(),
+        1 => "demain".into(),
+        -1 => "hier".into(),
+        d if d > 1 => format!("dans {d} jours"),
+        d => format!("il y a {} jours", -d),
+    }
+}
+
+/// Percentage for progress bars, 0 when nothing is expected.
+pub fn percent(part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        0
+    } else {
+        (part * 100 / whole).clamp(0, 100)
+    }
+}

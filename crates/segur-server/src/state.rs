@@ -1,0 +1,53 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+
+use segur_domain::rules::Settings;
+use segur_store::Store;
+
+use crate::config::ServerConfig;
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: ServerConfig,
+    settings: Settings,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig, settings: Settings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                settings,
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// Rule settings (the configurable `[default]` choices of the rule catalogue).
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Today in Europe/Paris: the only place the server reads the clock for rules.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.inner.config.fixed_today.unwrap_or_else(|| {
+            jiff::Timestamp::now()
+                .to_zoned(segur_domain::calendar::paris())
+                .date()
+        })
+    }
+}

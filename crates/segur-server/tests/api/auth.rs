@@ -1,0 +1,151 @@
+use axum::http::{StatusCode, header};
+
+use crate::common::{TestApp, body_text};
+
+#[tokio::test]
+async fn sign_in_sets_a_protected_session_cookie_and_me_answers() {
+    let app = TestApp::demo().await;
+    let resp = app
+        .post_form(
+            "/connexion",
+            "login=mandataire%40monlps.test&password=mot-de-passe-de-test",
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        resp.headers().get(header::LOCATION).unwrap(),
+        "/tableau-de-bord"
+    );
+    let cookie = resp
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(cookie.starts_with("segur_session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    let session = cookie.split(';').next().unwrap();
+    let (status, me) = app.get_json("/api/v1/me", Some(session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["login"], "mandataire@monlps.test");
+    assert_eq!(me["organisation_id"], "ed-monlps");
+    assert_eq!(me["role"], "editor_mandataire");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_account_get_the_same_answer() {
+    let app = TestApp::demo().await;
+    let wrong = app
+        .post_form(
+            "/connexion",
+            "login=mandataire%40monlps.test&password=nope",
+            None,
+        )
+        .await;
+    let unknown = app
+        .post_form(
+            "/connexion",
+            "login=personne%40nulle.part&password=nope",
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().get(header::SET_COOKIE).is_none());
+    let a = body_text(wrong).await;
+    let b = body_text(unknown).await;
+    assert!(a.contains("Identifiant ou mot de passe incorrect."));
+    assert!(b.contains("Identifiant ou mot de passe incorrect."));
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = TestApp::demo().await;
+    let cookie = app.login("mandataire@monlps.test").await;
+    let resp = app.post_form("/deconnexion", "", Some(&cookie)).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (status, body) = app.get_json("/api/v1/me", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "unauthenticated");
+}
+
+#[tokio::test]
+async fn pages_redirect_anonymous_users_to_sign_in_and_back() {
+    let app = TestApp::demo().await;
+    let (status, _, headers) = app.get("/tableau-de-bord", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get(header::LOCATION).unwrap(),
+        "/connexion?suivant=/tableau-de-bord"
+    );
+    let resp = app
+        .post_form(
+            "/connexion",
+            "login=mandataire%40monlps.test&password=mot-de-passe-de-test&next=%2Fcandidatures%2Fmonlps-psf",
+            None,
+        )
+        .await;
+    assert_eq!(
+        resp.headers().get(header::LOCATION).unwrap(),
+        "/candidatures/monlps-psf"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_never_redirects_to_another_site() {
+    let app = TestApp::demo().await;
+    for next in [
+        "%2F%2Fevil.example",
+        "https%3A%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+    ] {
+        let resp = app
+            .post_form(
+                "/connexion",
+                &format!(
+                    "login=mandataire%40monlps.test&password=mot-de-passe-de-test&next={next}"
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(
+            resp.headers().get(header::LOCATION).unwrap(),
+            "/tableau-de-bord",
+            "next={next}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cross_site_form_posts_are_refused() {
+    let app = TestApp::demo().await;
+    let req = axum::http::Request::post("/connexion")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(axum::body::Body::from(
+            "login=mandataire%40monlps.test&password=mot-de-passe-de-test",
+        ))
+        .unwrap();
+    let resp = app.send(req).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.headers().get(header::SET_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn a_forged_or_oversized_session_cookie_is_just_anonymous() {
+    let app = TestApp::demo().await;
+    let long = format!("segur_session={}", "a".repeat(5000));
+    for cookie in [
+        "segur_session=forged",
+        "segur_session=",
+        long.as_str(),
+        "other=1; segur_session=%00%ff",
+    ] {
+        let (status, body) = app.get_json("/api/v1/me", Some(cookie)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{cookie}");
+        assert_eq!(body["error"], "unauthenticated");
+    }
+}

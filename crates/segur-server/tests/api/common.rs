@@ -1,0 +1,208 @@
+//! `TestApp`: a fresh SQLite database per test (temporary directory), the demo world and demo
+//! accounts imported, and helpers that send requests through the real router with `oneshot`.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use segur_domain::org::Role;
+use segur_server::{AppState, ServerConfig};
+use segur_store::{BlobStore, NewAccount, Store};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "mot-de-passe-de-test";
+/// A fixed "today" so that deadlines and rules give stable results.
+pub fn today() -> jiff::civil::Date {
+    jiff::civil::date(2026, 11, 22)
+}
+
+pub struct TestApp {
+    pub store: Store,
+    pub router: axum::Router,
+    _dir: tempfile_dir::TempDir,
+}
+
+/// Minimal temporary directory (removed on drop) without another dependency.
+pub mod tempfile_dir {
+    pub struct TempDir(pub std::path::PathBuf);
+    impl TempDir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!("segur-test-{}", uuid_like()));
+            std::fs::create_dir_all(&p).expect("temp dir");
+            Self(p)
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn uuid_like() -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        format!(
+            "{}-{}-{}",
+            std::process::id(),
+            nanos,
+            N.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+}
+
+fn demo_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../segur/demo"))
+}
+
+pub fn demo_world() -> segur_domain::world_file::LoadedWorld {
+    let dir = demo_dir();
+    let source = std::fs::read_to_string(dir.join("world.toml")).expect("demo world");
+    let resolve = |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
+    segur_domain::world_file::load(
+        &source,
+        segur_domain::world_file::Format::Toml,
+        "world.toml",
+        &resolve,
+    )
+    .unwrap_or_else(|e| panic!("demo world must load: {e}"))
+}
+
+pub fn accounts() -> Vec<NewAccount> {
+    let a = |login: &str, role: Role, org: &str| NewAccount {
+        login: login.to_owned(),
+        display_name: format!("Test {login}"),
+        password: PASSWORD.to_owned(),
+        role,
+        organisation_id: org.to_owned(),
+    };
+    vec![
+        a(
+            "mandataire@monlps.test",
+            Role::EditorMandataire,
+            "ed-monlps",
+        ),
+        a("salarie@monlps.test", Role::EditorSalarie, "ed-monlps"),
+        a("mandataire@medi.test", Role::EditorMandataire, "ed-medi"),
+        a("instructeur@ans.test", Role::AnsInstructeur, "ans"),
+        a("agent@asp.test", Role::AspAgent, "asp"),
+    ]
+}
+
+impl TestApp {
+    pub async fn demo() -> Self {
+        let dir = tempfile_dir::TempDir::new();
+        let url = format!("sqlite://{}", dir.0.join("segur.db").display());
+        let store = Store::connect_with_blobs(&url, BlobStore::in_memory())
+            .await
+            .expect("connect");
+        store.migrate().await.expect("migrate");
+        let loaded = demo_world();
+        store
+            .system()
+            .import_world(&loaded.world, &accounts())
+            .await
+            .expect("import demo");
+        let config = ServerConfig {
+            fixed_today: Some(today()),
+            ..ServerConfig::default()
+        };
+        let state = AppState::new(store.clone(), config, loaded.settings);
+        Self {
+            router: segur_server::router(state),
+            store,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Response<Body> {
+        self.router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails")
+    }
+
+    pub async fn get(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+    ) -> (StatusCode, String, axum::http::HeaderMap) {
+        let mut b = Request::get(path);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        let resp = self.send(b.body(Body::empty()).unwrap()).await;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            String::from_utf8_lossy(&bytes).into_owned(),
+            headers,
+        )
+    }
+
+    pub async fn get_json(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+    ) -> (StatusCode, serde_json::Value) {
+        let (status, body, headers) = self.get(path, cookie).await;
+        let ct = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            ct.starts_with("application/json"),
+            "{path}: expected JSON, got {ct}: {body}"
+        );
+        (
+            status,
+            serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{path}: invalid JSON {e}: {body}")),
+        )
+    }
+
+    pub async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(form.to_owned())).unwrap())
+            .await
+    }
+
+    /// Signs in through the real form and returns the `Cookie` header value to reuse.
+    pub async fn login(&self, login: &str) -> String {
+        let resp = self
+            .post_form(
+                "/connexion",
+                &format!("login={}&password={PASSWORD}", login.replace('@', "%40")),
+                None,
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "login of {login} should redirect"
+        );
+        let set = resp
+            .headers()
+            .get(header::SET_COOKIE)
+            .expect("session cookie")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        set.split(';').next().unwrap().to_owned()
+    }
+}
+
+pub async fn body_text(resp: Response<Body>) -> String {
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}

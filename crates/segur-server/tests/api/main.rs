@@ -1,0 +1,11 @@
+//! Integration tests of the HTTP layer: the real router, in process, each test on its own
+//! database loaded with the demo world (the same data users see with `segur serve --demo`).
+
+mod common;
+
+mod auth;
+mod candidatures;
+mod catalogue;
+mod errors;
+mod openapi;
+mod pages;
