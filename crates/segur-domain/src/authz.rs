@@ -89,30 +89,50 @@ mod tests {
     use super::*;
 
     fn editor(role: Role, org: &str) -> Actor {
-        Actor { role, organisation_id: org.into(), organisation_kind: OrganisationKind::Editor }
+        Actor {
+            role,
+            organisation_id: org.into(),
+            organisation_kind: OrganisationKind::Editor,
+        }
     }
 
     #[test]
     fn another_editor_sees_not_found() {
         let a = editor(Role::EditorMandataire, "ed-a");
-        assert_eq!(authorize(&a, Action::ReadEditorData, Some("ed-b")), Err(Denied::NotFound));
+        assert_eq!(
+            authorize(&a, Action::ReadEditorData, Some("ed-b")),
+            Err(Denied::NotFound)
+        );
         assert_eq!(authorize(&a, Action::ReadEditorData, Some("ed-a")), Ok(()));
     }
 
     #[test]
     fn salaries_cannot_manage_accounts() {
         let s = editor(Role::EditorSalarie, "ed-a");
-        assert_eq!(authorize(&s, Action::ManageAccounts, Some("ed-a")), Err(Denied::Forbidden));
+        assert_eq!(
+            authorize(&s, Action::ManageAccounts, Some("ed-a")),
+            Err(Denied::Forbidden)
+        );
         let r = editor(Role::EditorRepresentant, "ed-a");
         assert_eq!(authorize(&r, Action::ManageAccounts, Some("ed-a")), Ok(()));
     }
 
     #[test]
     fn only_referents_decide() {
-        let i = Actor { role: Role::AnsInstructeur, organisation_id: "ans".into(), organisation_kind: OrganisationKind::Ans };
-        assert_eq!(authorize(&i, Action::Decide, Some("ed-a")), Err(Denied::Forbidden));
+        let i = Actor {
+            role: Role::AnsInstructeur,
+            organisation_id: "ans".into(),
+            organisation_kind: OrganisationKind::Ans,
+        };
+        assert_eq!(
+            authorize(&i, Action::Decide, Some("ed-a")),
+            Err(Denied::Forbidden)
+        );
         assert_eq!(authorize(&i, Action::ReadEditorData, Some("ed-a")), Ok(()));
-        let r = Actor { role: Role::AnsReferent, ..i };
+        let r = Actor {
+            role: Role::AnsReferent,
+            ..i
+        };
         assert_eq!(authorize(&r, Action::Decide, Some("ed-a")), Ok(()));
     }
 }

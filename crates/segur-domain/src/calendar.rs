@@ -106,7 +106,11 @@ impl Calendar {
     /// The instant of a milestone in Europe/Paris.
     pub fn instant(&self, m: Milestone) -> Option<jiff::Timestamp> {
         let dt = self.date(m)?;
-        paris().to_ambiguous_zoned(dt).compatible().ok().map(|z| z.timestamp())
+        paris()
+            .to_ambiguous_zoned(dt)
+            .compatible()
+            .ok()
+            .map(|z| z.timestamp())
     }
 
     /// Whole calendar days from `today` to the milestone's date (negative once passed).
@@ -204,7 +208,8 @@ pub fn builtin_mdv_va2() -> CalendarHistory {
     };
     let mut amended = original.clone();
     amended.arrete = Arrete {
-        title: "Arrêté du 8 juin 2026 modifiant l'arrêté du 30 avril 2025 (JO du 11 juin 2026)".into(),
+        title: "Arrêté du 8 juin 2026 modifiant l'arrêté du 30 avril 2025 (JO du 11 juin 2026)"
+            .into(),
         signed_on: jiff::civil::date(2026, 6, 8),
         published_on: jiff::civil::date(2026, 6, 11),
     };
@@ -224,10 +229,19 @@ mod tests {
     fn cal_02_mdv_amendment_applies_from_its_publication() {
         let h = builtin_mdv_va2();
         let before = h.in_force(jiff::civil::date(2026, 6, 10)).unwrap();
-        assert_eq!(before.date(Milestone::D2).unwrap().date(), jiff::civil::date(2026, 7, 22));
+        assert_eq!(
+            before.date(Milestone::D2).unwrap().date(),
+            jiff::civil::date(2026, 7, 22)
+        );
         let after = h.in_force(jiff::civil::date(2026, 6, 11)).unwrap();
-        assert_eq!(after.date(Milestone::D2).unwrap().date(), jiff::civil::date(2027, 1, 20));
-        assert_eq!(after.date(Milestone::D6).unwrap().date(), jiff::civil::date(2028, 4, 13));
+        assert_eq!(
+            after.date(Milestone::D2).unwrap().date(),
+            jiff::civil::date(2027, 1, 20)
+        );
+        assert_eq!(
+            after.date(Milestone::D6).unwrap().date(),
+            jiff::civil::date(2028, 4, 13)
+        );
         // History keeps both D2 values.
         let changes = h.changes();
         let d2 = &changes.iter().find(|(m, _)| *m == Milestone::D2).unwrap().1;
@@ -241,15 +255,30 @@ mod tests {
         let h = builtin_mdv_va2();
         let c = h.current().unwrap();
         // 20/01/2027 23:59:59 in Paris is 22:59:59 UTC (winter time).
-        assert_eq!(c.instant(Milestone::D2).unwrap().to_string(), "2027-01-20T22:59:59Z");
-        assert_eq!(c.days_until(Milestone::D2, jiff::civil::date(2027, 1, 10)), Some(10));
-        assert_eq!(c.days_until(Milestone::D2, jiff::civil::date(2027, 1, 21)), Some(-1));
+        assert_eq!(
+            c.instant(Milestone::D2).unwrap().to_string(),
+            "2027-01-20T22:59:59Z"
+        );
+        assert_eq!(
+            c.days_until(Milestone::D2, jiff::civil::date(2027, 1, 10)),
+            Some(10)
+        );
+        assert_eq!(
+            c.days_until(Milestone::D2, jiff::civil::date(2027, 1, 21)),
+            Some(-1)
+        );
     }
 
     #[test]
     fn milestone_parsing_accepts_date_or_datetime() {
-        assert_eq!(parse_milestone_datetime("2027-01-20").unwrap().time(), jiff::civil::time(23, 59, 59, 0));
-        assert_eq!(parse_milestone_datetime("2027-01-20T12:00").unwrap().time(), jiff::civil::time(12, 0, 0, 0));
+        assert_eq!(
+            parse_milestone_datetime("2027-01-20").unwrap().time(),
+            jiff::civil::time(23, 59, 59, 0)
+        );
+        assert_eq!(
+            parse_milestone_datetime("2027-01-20T12:00").unwrap().time(),
+            jiff::civil::time(12, 0, 0, 0)
+        );
         assert!(parse_milestone_datetime("20/01/2027").is_err());
     }
 }

@@ -117,9 +117,10 @@ impl CandidatureState {
             (S::InInstruction, E::RequestComplement) => S::InInstruction,
             (S::InInstruction, E::Refer) => S::Referenced,
             (S::InInstruction, E::Refuse) => S::Refused,
-            (S::AdminSubmitted | S::EligibilityComplete | S::ProofsInProgress | S::Complete, E::Reopen) => {
-                S::ProofsInProgress
-            }
+            (
+                S::AdminSubmitted | S::EligibilityComplete | S::ProofsInProgress | S::Complete,
+                E::Reopen,
+            ) => S::ProofsInProgress,
             (s, E::Abandon) if !s.is_final() => S::Abandoned,
             (from, event) => return Err(InvalidTransition { from, event }),
         };

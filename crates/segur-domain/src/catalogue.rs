@@ -61,7 +61,9 @@ impl DispositifCode {
         let err = || {
             ParseError::new(
                 "dispositif",
-                format!("« {input} » : code attendu de la forme COULOIR-…-Va1 ou -Va2 (ex. MDV-LGC-Va2)"),
+                format!(
+                    "« {input} » : code attendu de la forme COULOIR-…-Va1 ou -Va2 (ex. MDV-LGC-Va2)"
+                ),
             )
         };
         let parts: Vec<&str> = s.split('-').collect();
@@ -73,7 +75,11 @@ impl DispositifCode {
             return Err(err());
         }
         for p in head {
-            if p.is_empty() || !p.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            if p.is_empty()
+                || !p
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
                 return Err(err());
             }
         }
@@ -84,13 +90,21 @@ impl DispositifCode {
     }
 
     pub fn wave(&self) -> Wave {
-        if self.0.ends_with("Va1") { Wave::Va1 } else { Wave::Va2 }
+        if self.0.ends_with("Va1") {
+            Wave::Va1
+        } else {
+            Wave::Va2
+        }
     }
 
     /// The couloir named by the first segment, without a trailing digit (`MS1` → `MS`).
     pub fn couloir(&self) -> CouloirCode {
         let first = self.0.split('-').next().unwrap_or_default();
-        CouloirCode(first.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned())
+        CouloirCode(
+            first
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_owned(),
+        )
     }
 
     /// The code without its wave suffix: `MDV-LGC-Va2` → `MDV-LGC`. Used to match a va1
@@ -147,7 +161,9 @@ impl RequirementId {
         let err = |why: &str| {
             ParseError::new(
                 "requirement_id",
-                format!("« {input} » : {why} (format attendu PREFIXE.SECTION.NN, ex. SC.SSI/GEN.18)"),
+                format!(
+                    "« {input} » : {why} (format attendu PREFIXE.SECTION.NN, ex. SC.SSI/GEN.18)"
+                ),
             )
         };
         if s.len() > 64 {
@@ -161,7 +177,10 @@ impl RequirementId {
         let section = parts.next().ok_or_else(|| err("section manquante"))?;
         let section_ok = !section.is_empty()
             && section.split('/').all(|seg| {
-                !seg.is_empty() && seg.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                !seg.is_empty()
+                    && seg
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
             });
         if !section_ok || section.starts_with(|c: char| c.is_ascii_digit()) {
             return Err(err("section invalide"));
@@ -170,7 +189,10 @@ impl RequirementId {
         if numbers.is_empty() {
             return Err(err("numéro manquant"));
         }
-        if !numbers.iter().all(|n| !n.is_empty() && n.len() <= 4 && n.chars().all(|c| c.is_ascii_digit())) {
+        if !numbers
+            .iter()
+            .all(|n| !n.is_empty() && n.len() <= 4 && n.chars().all(|c| c.is_ascii_digit()))
+        {
             return Err(err("numéros invalides"));
         }
         Ok(Self(s.to_owned()))
@@ -239,7 +261,11 @@ pub struct ProofItemKey {
 
 impl std::fmt::Display for ProofItemKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} / S{} / P{}", self.requirement, self.scenario, self.proof)
+        write!(
+            f,
+            "{} / S{} / P{}",
+            self.requirement, self.scenario, self.proof
+        )
     }
 }
 
@@ -281,7 +307,9 @@ pub struct RemVersion {
 
 /// Why a REM version cannot be changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("la version {version} du REM {dispositif} est publiée et ne peut plus être modifiée (REM-01)")]
+#[error(
+    "la version {version} du REM {dispositif} est publiée et ne peut plus être modifiée (REM-01)"
+)]
 pub struct RemImmutable {
     pub dispositif: String,
     pub version: String,
@@ -397,14 +425,35 @@ mod tests {
             let parsed = RequirementId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}"));
             assert_eq!(parsed.as_str(), id);
         }
-        assert_eq!(RequirementId::parse("SC.SSI/GEN.18").unwrap().section(), "SSI/GEN");
-        assert_eq!(RequirementId::parse("LGC.DMP/UX.10.01.01").unwrap().prefix(), "LGC");
+        assert_eq!(
+            RequirementId::parse("SC.SSI/GEN.18").unwrap().section(),
+            "SSI/GEN"
+        );
+        assert_eq!(
+            RequirementId::parse("LGC.DMP/UX.10.01.01")
+                .unwrap()
+                .prefix(),
+            "LGC"
+        );
     }
 
     #[test]
     fn rem_02_malformed_requirement_ids_are_refused() {
-        for bad in ["", "SC", "SC.", "sc.INS.01", "SC.INS", "SC.INS.x1", "SC..01", "SC.SSI//GEN.18", "SC.01.02"] {
-            assert!(RequirementId::parse(bad).is_err(), "{bad} should be refused");
+        for bad in [
+            "",
+            "SC",
+            "SC.",
+            "sc.INS.01",
+            "SC.INS",
+            "SC.INS.x1",
+            "SC..01",
+            "SC.SSI//GEN.18",
+            "SC.01.02",
+        ] {
+            assert!(
+                RequirementId::parse(bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 

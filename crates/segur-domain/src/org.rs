@@ -8,7 +8,9 @@ use crate::{ParseError, string_newtype};
 fn luhn_ok(digits: &str) -> bool {
     let mut sum = 0u32;
     for (i, c) in digits.chars().rev().enumerate() {
-        let Some(mut d) = c.to_digit(10) else { return false };
+        let Some(mut d) = c.to_digit(10) else {
+            return false;
+        };
         if i % 2 == 1 {
             d *= 2;
             if d > 9 {
@@ -30,10 +32,16 @@ impl Siren {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
         if s.len() != 9 || !s.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ParseError::new("siren", format!("« {input} » : 9 chiffres attendus")));
+            return Err(ParseError::new(
+                "siren",
+                format!("« {input} » : 9 chiffres attendus"),
+            ));
         }
         if !luhn_ok(&s) {
-            return Err(ParseError::new("siren", format!("« {input} » : clé de contrôle invalide")));
+            return Err(ParseError::new(
+                "siren",
+                format!("« {input} » : clé de contrôle invalide"),
+            ));
         }
         Ok(Self(s))
     }
@@ -48,8 +56,12 @@ string_newtype!(Nie);
 impl Nie {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
-        if s.is_empty() || s.len() > 32 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(ParseError::new("nie", format!("« {input} » : NIE alphanumérique attendu")));
+        if s.is_empty() || s.len() > 32 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ParseError::new(
+                "nie",
+                format!("« {input} » : NIE alphanumérique attendu"),
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -102,7 +114,10 @@ impl OrganisationKind {
             "ans" => Ok(Self::Ans),
             "asp" => Ok(Self::Asp),
             "client" => Ok(Self::Client),
-            _ => Err(ParseError::new("organisation_kind", format!("« {s} » inconnu"))),
+            _ => Err(ParseError::new(
+                "organisation_kind",
+                format!("« {s} » inconnu"),
+            )),
         }
     }
 }
@@ -172,8 +187,12 @@ impl Role {
     /// The kind of organisation a role belongs to.
     pub fn organisation_kind(self) -> Option<OrganisationKind> {
         match self {
-            Role::EditorMandataire | Role::EditorRepresentant | Role::EditorSalarie => Some(OrganisationKind::Editor),
-            Role::AnsInstructeur | Role::AnsReferent | Role::AnsAdmin => Some(OrganisationKind::Ans),
+            Role::EditorMandataire | Role::EditorRepresentant | Role::EditorSalarie => {
+                Some(OrganisationKind::Editor)
+            }
+            Role::AnsInstructeur | Role::AnsReferent | Role::AnsAdmin => {
+                Some(OrganisationKind::Ans)
+            }
             Role::AspAgent => Some(OrganisationKind::Asp),
             Role::PlatformAdmin => None,
         }
@@ -194,9 +213,13 @@ impl Login {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim().to_lowercase();
         let ok = (3..=64).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
         if !ok {
-            return Err(ParseError::new("login", "identifiant de 3 à 64 caractères (lettres, chiffres, . - _ @)"));
+            return Err(ParseError::new(
+                "login",
+                "identifiant de 3 à 64 caractères (lettres, chiffres, . - _ @)",
+            ));
         }
         Ok(Self(s))
     }

@@ -70,11 +70,21 @@ impl ProofStatus {
     /// Counted as deposited for progress (DEP-01 counts an item deposited whatever its review
     /// status [default]).
     pub fn counts_as_deposited(self) -> bool {
-        matches!(self, Self::Deposited | Self::UnderReview | Self::Validated | Self::ComplementRequested | Self::Rejected)
+        matches!(
+            self,
+            Self::Deposited
+                | Self::UnderReview
+                | Self::Validated
+                | Self::ComplementRequested
+                | Self::Rejected
+        )
     }
 
     /// Needs no deposit from the editor.
     pub fn is_exempt(self) -> bool {
-        matches!(self, Self::Inherited | Self::Equivalent | Self::NotApplicable)
+        matches!(
+            self,
+            Self::Inherited | Self::Equivalent | Self::NotApplicable
+        )
     }
 }

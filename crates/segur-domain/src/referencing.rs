@@ -16,7 +16,11 @@ string_newtype!(Nru);
 impl Nru {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
-        if !(3..=40).contains(&s.len()) || !s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') {
+        if !(3..=40).contains(&s.len())
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(ParseError::new(
                 "nru",
                 format!("« {input} » : NRU de 3 à 40 caractères (majuscules, chiffres, -) attendu"),

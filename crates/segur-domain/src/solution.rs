@@ -18,8 +18,12 @@ string_newtype!(Nil);
 impl Nil {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
-        if s.is_empty() || s.len() > 32 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(ParseError::new("nil", format!("« {input} » : NIL alphanumérique attendu")));
+        if s.is_empty() || s.len() > 32 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ParseError::new(
+                "nil",
+                format!("« {input} » : NIL alphanumérique attendu"),
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -66,6 +70,8 @@ impl Solution {
 
     /// Every component, principal first.
     pub fn components(&self) -> impl Iterator<Item = &Component> {
-        std::iter::once(&self.principal).chain(self.additional.iter()).chain(self.proxy.iter())
+        std::iter::once(&self.principal)
+            .chain(self.additional.iter())
+            .chain(self.proxy.iter())
     }
 }

@@ -236,7 +236,9 @@ impl World {
     }
 
     pub fn rem_version(&self, dispositif: &DispositifCode, version: &str) -> Option<&RemVersion> {
-        self.rem_versions.iter().find(|r| &r.dispositif == dispositif && r.version == version)
+        self.rem_versions
+            .iter()
+            .find(|r| &r.dispositif == dispositif && r.version == version)
     }
 
     pub fn dispositif(&self, code: &DispositifCode) -> Option<&Dispositif> {
