@@ -166,7 +166,14 @@ pub fn load(
         resolve,
         main_origin: origin,
         main_source: source,
-        stack: vec![origin.to_owned()],
+        // Paths are relative to the main file's directory: it is known there by its file name.
+        stack: vec![
+            origin
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(origin)
+                .to_owned(),
+        ],
     };
     let loaded = ctx.build(raw)?;
     validate(&loaded.world, source, origin)?;
