@@ -115,7 +115,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
     })
 }
 
-const USER_COLUMNS: &str = "u.id AS user_id, u.login, u.display_name, u.role, u.organisation_id, \
+pub(crate) const USER_COLUMNS: &str = "u.id AS user_id, u.login, u.display_name, u.role, u.organisation_id, \
      o.kind AS organisation_kind, o.name AS organisation_name";
 
 fn organisation_from_row(row: &AnyRow) -> Result<OrganisationRecord, StoreError> {
@@ -563,6 +563,42 @@ impl SystemStore {
             .execute(self.store.pool())
             .await?;
         Ok(())
+    }
+
+    /// Ends every session of a user (sign out everywhere, account disabled).
+    pub async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, StoreError> {
+        self.tick();
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Every account of the platform, by organisation then login (administration).
+    pub async fn list_users(&self, page: Page) -> Result<Paged<UserRecord>, StoreError> {
+        let page = page.clamped();
+        self.tick();
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.store.pool())
+            .await?
+            .try_get("n")?;
+        self.tick();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id \
+             ORDER BY o.position, u.organisation_id, u.login LIMIT $1 OFFSET $2"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(self.store.pool())
+            .await?;
+        Ok(Paged {
+            items: rows.iter().map(user_from_row).collect::<Result<_, _>>()?,
+            total,
+            limit: page.limit,
+            offset: page.offset,
+        })
     }
 
     /// Removes expired sessions; returns how many were removed.

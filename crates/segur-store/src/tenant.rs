@@ -19,7 +19,10 @@ use segur_domain::world::{
 };
 
 use crate::records::*;
-use crate::system::{calendar_from_entry, dedup_pairs, get_rem_version, list_equivalence_lists};
+use crate::system::{
+    USER_COLUMNS, calendar_from_entry, dedup_pairs, get_rem_version, list_equivalence_lists,
+    user_from_row,
+};
 use crate::util::{from_json, json, now_rfc3339, opt_date, stored};
 use crate::{Store, StoreError, audit};
 
@@ -506,6 +509,20 @@ impl TenantStore {
             });
         }
         Ok(out)
+    }
+
+    /// The organisation's accounts, by login (account management by the mandataire).
+    pub async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        self.tick();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.organisation_id \
+             WHERE u.organisation_id = $1 ORDER BY u.login"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(&self.organisation_id)
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter().map(user_from_row).collect()
     }
 
     /// The organisation's editor record (charte, SIREN, NIE); `NotFound` for non-editors.

@@ -1318,6 +1318,14 @@ async fn check_sessions(store: Store, _url: String) {
     assert_eq!(sys.session_user(&token).await.unwrap(), None);
     sys.delete_session(&token).await.unwrap();
 
+    // Signing out everywhere ends the user's other sessions only.
+    let (bob, _) = sys.find_user_for_login("bob@ed-b").await.unwrap().unwrap();
+    let bob_token = sys.create_session(&bob.id, 3600).await.unwrap();
+    let alice_token = sys.create_session(&alice.id, 3600).await.unwrap();
+    assert_eq!(sys.delete_user_sessions(&alice.id).await.unwrap(), 2);
+    assert_eq!(sys.session_user(&alice_token).await.unwrap(), None);
+    assert_eq!(sys.session_user(&bob_token).await.unwrap(), Some(bob));
+
     // Foreign keys are enforced: no session for an unknown user.
     let err = sys.create_session("no-such-user", 60).await;
     assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
@@ -1408,6 +1416,30 @@ async fn check_accounts_and_passwords(store: Store, _url: String) {
         .unwrap();
     assert_eq!(admin.organisation_kind, OrganisationKind::Ans);
     assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+
+    let logins = |users: Vec<segur_store::UserRecord>| {
+        users.into_iter().map(|u| u.login).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        logins(store.tenant("ed-a").list_users().await.unwrap()),
+        ["alice@ed-a", "carol@ed-a"]
+    );
+    assert_eq!(
+        logins(store.tenant("ed-b").list_users().await.unwrap()),
+        ["bob@ed-b"]
+    );
+    let all = sys.list_users(Page::max()).await.unwrap();
+    assert_eq!(all.total, 5);
+    assert_eq!(
+        logins(all.items),
+        [
+            "irene@ans",
+            "root@ans",
+            "alice@ed-a",
+            "carol@ed-a",
+            "bob@ed-b"
+        ]
+    );
 }
 
 async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, url: String) {
