@@ -44,6 +44,8 @@ impl BlobStore {
                 dir.display()
             ))
         })?;
+        // Proof files are evidence: a put returns only once the file is on disk.
+        let fs = fs.with_fsync(true);
         Ok(Self {
             inner: Arc::new(fs),
             description: format!("file://{}", dir.display()),

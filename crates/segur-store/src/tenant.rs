@@ -20,8 +20,7 @@ use segur_domain::world::{
 
 use crate::records::*;
 use crate::system::{
-    USER_COLUMNS, calendar_from_entry, dedup_pairs, get_rem_version, list_equivalence_lists,
-    user_from_row,
+    USER_COLUMNS, dedup_pairs, get_rem_version, list_equivalence_lists, user_from_row,
 };
 use crate::util::{from_json, json, now_rfc3339, opt_date, stored};
 use crate::{Store, StoreError, audit};
@@ -74,6 +73,13 @@ macro_rules! summary_select {
         )
     };
 }
+
+const PENTEST_FORMS_SQL: &str =
+    "SELECT data FROM pentest_forms WHERE organisation_id = $1 ORDER BY position, id";
+const CNDA_REQUESTS_SQL: &str =
+    "SELECT data FROM cnda_requests WHERE organisation_id = $1 ORDER BY position, id";
+const PSC_HABILITATIONS_SQL: &str =
+    "SELECT data FROM psc_habilitations WHERE organisation_id = $1 ORDER BY position, id";
 
 pub(crate) fn referencing_status_str(s: ReferencingStatus) -> &'static str {
     match s {
@@ -553,9 +559,6 @@ impl TenantStore {
         let system = self.store.system();
         let dispositifs = system.list_dispositifs().await?;
         let calendars = system.list_calendar_entries().await?;
-        for c in &calendars {
-            calendar_from_entry(c)?;
-        }
         let referencings: Vec<WorldReferencing> = system
             .list_referencings()
             .await?
@@ -601,40 +604,30 @@ impl TenantStore {
             editors,
             referencings,
             candidatures,
-            pentest_forms: self.list_data("pentest_forms").await?,
-            cnda_requests: self.list_data("cnda_requests").await?,
-            psc_habilitations: self.list_data("psc_habilitations").await?,
+            pentest_forms: self.list_data(PENTEST_FORMS_SQL).await?,
+            cnda_requests: self.list_data(CNDA_REQUESTS_SQL).await?,
+            psc_habilitations: self.list_data(PSC_HABILITATIONS_SQL).await?,
         })
     }
 
     pub async fn list_pentest_forms(&self) -> Result<Vec<PentestForm>, StoreError> {
-        self.list_data("pentest_forms").await
+        self.list_data(PENTEST_FORMS_SQL).await
     }
 
     pub async fn list_cnda_requests(&self) -> Result<Vec<CndaRequest>, StoreError> {
-        self.list_data("cnda_requests").await
+        self.list_data(CNDA_REQUESTS_SQL).await
     }
 
     pub async fn list_psc_habilitations(&self) -> Result<Vec<PscHabilitation>, StoreError> {
-        self.list_data("psc_habilitations").await
+        self.list_data(PSC_HABILITATIONS_SQL).await
     }
 
+    /// Rows of one of the evidence tables, decoded from their `data` JSON. `sql` must select
+    /// `data` and bind the organisation as `$1`.
     async fn list_data<T: serde::de::DeserializeOwned>(
         &self,
-        table: &'static str,
+        sql: &'static str,
     ) -> Result<Vec<T>, StoreError> {
-        let sql = match table {
-            "pentest_forms" => {
-                "SELECT data FROM pentest_forms WHERE organisation_id = $1 ORDER BY position, id"
-            }
-            "cnda_requests" => {
-                "SELECT data FROM cnda_requests WHERE organisation_id = $1 ORDER BY position, id"
-            }
-            "psc_habilitations" => {
-                "SELECT data FROM psc_habilitations WHERE organisation_id = $1 ORDER BY position, id"
-            }
-            other => return Err(StoreError::Other(format!("table inconnue : {other}"))),
-        };
         self.tick();
         let rows = sqlx::query(sql)
             .bind(&self.organisation_id)
