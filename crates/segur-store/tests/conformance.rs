@@ -138,6 +138,7 @@ macro_rules! on_every_backend {
         $(#[$meta])*
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
+            let mut failures = Vec::new();
             for db in TestDb::all().await {
                 let backend = db.store.backend();
                 let store = db.store.clone();
@@ -145,9 +146,10 @@ macro_rules! on_every_backend {
                 let outcome = tokio::spawn(async move { $check(store, url).await }).await;
                 db.finish().await;
                 if let Err(e) = outcome {
-                    panic!("{} failed on {:?}: {e}", stringify!($name), backend);
+                    failures.push(format!("{backend:?}: {e}"));
                 }
             }
+            assert!(failures.is_empty(), "{} failed on {}", stringify!($name), failures.join("; "));
         }
     )*};
 }
