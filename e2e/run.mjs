@@ -273,6 +273,8 @@ async function journeyWithJavaScript(browser, base) {
         await login(page, base, 'not-the-password');
         assert(pathOf(page) !== '/tableau-de-bord', 'a wrong password opened the dashboard');
         assert((await page.locator('#login').count()) === 1, 'the login form is not shown again after a wrong password');
+        const alert = page.getByRole('alert');
+        assert((await alert.count()) >= 1, 'no role="alert" message tells the user the sign-in failed');
         await checkA11y(page);
         watch.assertClean('login page after a wrong password');
       });
@@ -334,6 +336,16 @@ async function journeyWithJavaScript(browser, base) {
         await checkA11y(page);
         watch.assertClean('requirement page');
       });
+
+      await step('signing out ends the session', async () => {
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Se déconnecter' }).click(),
+        ]);
+        await page.goto(`${base}/tableau-de-bord`);
+        assert(pathOf(page) === '/connexion', `after signing out, /tableau-de-bord showed ${page.url()} instead of the sign-in page`);
+        watch.assertClean('sign-out');
+      });
     } finally {
       await context.close();
     }
@@ -366,6 +378,34 @@ async function journeyWithoutJavaScript(browser, base) {
           'the chapter page has no requirement links without JavaScript',
         );
         watch.assertClean('candidature and chapter pages without JavaScript');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+async function signInRoundTrip(browser, base) {
+  await scenario('a signed-out visitor is sent to sign in, then back to the page asked for', async (step) => {
+    const context = await newContext(browser, {});
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      const target = `/candidatures/${CANDIDATURE}`;
+      await step(`${target} redirects to the sign-in page`, async () => {
+        await page.goto(`${base}${target}`);
+        assert(pathOf(page) === '/connexion', `a signed-out GET ${target} showed ${page.url()}, expected /connexion`);
+        watch.assertClean('redirect to sign-in');
+      });
+      await step(`after signing in, the user is back on ${target}`, async () => {
+        await page.locator('#login').fill(DEMO_LOGIN);
+        await page.locator('#password').fill(DEMO_PASSWORD);
+        await Promise.all([
+          page.waitForURL((u) => u.pathname === target),
+          page.getByRole('button', { name: 'Se connecter' }).click(),
+        ]);
+        await h1Text(page);
+        watch.assertClean('return after sign-in');
       });
     } finally {
       await context.close();
@@ -429,6 +469,7 @@ async function main() {
     });
     await journeyWithJavaScript(browser, server.url);
     await journeyWithoutJavaScript(browser, server.url);
+    await signInRoundTrip(browser, server.url);
     await strictCsp(browser, server.url);
     if (server.child.exitCode !== null) {
       failed += 1;
