@@ -57,10 +57,49 @@ impl From<&Diagnostic> for DiagnosticRow {
 
 pub struct ChapterRow {
     pub index: usize,
-    pub progress: ChapterProgress,
-    pub percent: i64,
-    pub required: usize,
+    pub chapter: String,
+    /// Items the editor must deposit (required + impacted by new components).
+    pub to_deposit: usize,
+    /// Items exempted by héritage or équivalence.
     pub exempt: usize,
+    /// Deposited / validated among the items to deposit.
+    pub deposited: usize,
+    pub validated: usize,
+    pub percent: i64,
+}
+
+/// Progress of a chapter against the plan when there is one (what must really be deposited),
+/// otherwise against every applicable item.
+fn chapter_row(index: usize, p: ChapterProgress, plan: Option<&ProofPlan>) -> ChapterRow {
+    let totals = plan.and_then(|pl| {
+        pl.by_chapter
+            .iter()
+            .find(|(ch, _)| *ch == p.chapter)
+            .map(|(_, t)| t)
+    });
+    let (to_deposit, exempt, deposited, validated) = match totals {
+        Some(t) => (
+            t.required + t.impacted,
+            t.inherited + t.equivalent,
+            t.deposited,
+            t.validated,
+        ),
+        None => (
+            p.items as usize,
+            0,
+            p.deposited as usize,
+            p.validated as usize,
+        ),
+    };
+    ChapterRow {
+        index,
+        chapter: p.chapter,
+        to_deposit,
+        exempt,
+        deposited,
+        validated,
+        percent: percent(deposited as i64, to_deposit as i64),
+    }
 }
 
 pub struct DeadlineRow {
@@ -86,6 +125,9 @@ pub struct CandidaturePage {
     pub plan_error: Option<String>,
     pub deadlines: Vec<DeadlineRow>,
     pub at: String,
+    pub filed_on: Option<String>,
+    pub complete_on: Option<String>,
+    pub root_declared_on: Option<String>,
 }
 
 fn title_of(c: &WorldCandidature) -> String {
@@ -122,24 +164,7 @@ pub async fn show(
     let chapters = progress
         .into_iter()
         .enumerate()
-        .map(|(i, p)| {
-            let totals = plan.as_ref().and_then(|pl| {
-                pl.by_chapter
-                    .iter()
-                    .find(|(ch, _)| *ch == p.chapter)
-                    .map(|(_, t)| t.clone())
-            });
-            let (required, exempt) = totals
-                .map(|t| (t.required + t.impacted, t.inherited + t.equivalent))
-                .unwrap_or((p.items as usize, 0));
-            ChapterRow {
-                index: i + 1,
-                percent: percent(p.deposited, p.items),
-                progress: p,
-                required,
-                exempt,
-            }
-        })
+        .map(|(i, p)| chapter_row(i + 1, p, plan.as_ref()))
         .collect();
     let history = state
         .store()
@@ -184,12 +209,17 @@ pub async fn show(
         plan_error,
         deadlines,
         at: crate::pages::date_fr(at),
+        filed_on: c.candidature.filed_on.map(crate::pages::date_fr),
+        complete_on: c.candidature.complete_deposit_on.map(crate::pages::date_fr),
+        root_declared_on: c.candidature.root_declared_on.map(crate::pages::date_fr),
         c,
     }))
 }
 
 pub struct ItemRow {
     pub item: ProofItemRow,
+    /// Nothing to deposit: exempted by the plan and no deposit made.
+    pub exempt: bool,
     pub plan_status: &'static str,
     pub plan_label: &'static str,
     pub rules: Vec<String>,
@@ -262,7 +292,10 @@ pub async fn chapter(
                 crate::extract::urlencode(&version),
                 crate::extract::urlencode(&item.requirement)
             );
+            let exempt = planned.is_some_and(|p| !p.status.must_deposit())
+                && item.status == segur_domain::proof::ProofStatus::ToDeposit;
             ItemRow {
+                exempt,
                 plan_status: planned
                     .map(|p| plan_status_str(p.status))
                     .unwrap_or("required"),

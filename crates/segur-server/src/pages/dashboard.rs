@@ -27,7 +27,44 @@ pub struct Deadline {
 
 pub struct CandidatureRow {
     pub summary: CandidatureSummary,
+    /// Proofs to deposit according to the plan (required + impacted), or every applicable
+    /// item when the plan cannot be computed.
+    pub to_deposit: i64,
+    pub exempt: i64,
+    pub deposited: i64,
+    pub validated: i64,
     pub percent: i64,
+}
+
+/// Progress of a candidature against its proof plan (what must really be deposited).
+async fn row(state: &AppState, summary: CandidatureSummary) -> CandidatureRow {
+    let tenant = state.store().tenant(&summary.organisation_id);
+    let plan = match tenant.world_for_candidature(&summary.id).await {
+        Ok(world) => {
+            segur_domain::rules::plan(&world, &summary.id, state.today(), state.settings()).ok()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, candidature = %summary.id, "plan unavailable on the dashboard");
+            None
+        }
+    };
+    let (to_deposit, exempt, deposited, validated) = match plan {
+        Some(p) => (
+            (p.totals.required + p.totals.impacted) as i64,
+            (p.totals.inherited + p.totals.equivalent) as i64,
+            p.totals.deposited as i64,
+            p.totals.validated as i64,
+        ),
+        None => (summary.required, 0, summary.deposited, summary.validated),
+    };
+    CandidatureRow {
+        percent: percent(deposited, to_deposit),
+        to_deposit,
+        exempt,
+        deposited,
+        validated,
+        summary,
+    }
 }
 
 #[derive(Template)]
@@ -97,13 +134,10 @@ pub async fn dashboard(
     }
     deadlines.sort_by(|a, b| a.days.cmp(&b.days).then(a.dispositif.cmp(&b.dispositif)));
     deadlines.truncate(8);
-    let candidatures = summaries
-        .into_iter()
-        .map(|s| CandidatureRow {
-            percent: percent(s.deposited, s.required),
-            summary: s,
-        })
-        .collect();
+    let mut candidatures = Vec::with_capacity(summaries.len());
+    for s in summaries {
+        candidatures.push(row(&state, s).await);
+    }
     Ok(render_html(&DashboardPage {
         layout: Layout::new("Tableau de bord", Some(&user), "dashboard"),
         organisation: user.organisation_name.clone(),
