@@ -69,9 +69,14 @@ pub struct LoadedWorld {
     pub settings: Settings,
 }
 
-/// Why a world file could not be loaded, located in its file when possible.
+/// Why a world file could not be loaded, located in its file when possible. Boxed so that
+/// `Result<_, LoadError>` stays small; fields are reached through `Deref`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError {
+pub struct LoadError(Box<LoadErrorDetail>);
+
+/// The content of a [`LoadError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadErrorDetail {
     /// The file the error is in (the main file or a referenced one).
     pub origin: String,
     pub message_fr: String,
@@ -83,6 +88,13 @@ pub struct LoadError {
     pub column: Option<usize>,
     /// The text of `origin`, kept so that a renderer can show the offending lines.
     pub source_text: Option<String>,
+}
+
+impl std::ops::Deref for LoadError {
+    type Target = LoadErrorDetail;
+    fn deref(&self) -> &LoadErrorDetail {
+        &self.0
+    }
 }
 
 impl std::fmt::Display for LoadError {
@@ -98,8 +110,9 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 impl LoadError {
-    fn new(origin: &str, fr: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
+    /// An error without location (e.g. a file that cannot be read).
+    pub fn new(origin: &str, fr: impl Into<String>, en: impl Into<String>) -> Self {
+        Self(Box::new(LoadErrorDetail {
             origin: origin.to_owned(),
             message_fr: fr.into(),
             message_en: en.into(),
@@ -107,7 +120,7 @@ impl LoadError {
             line: None,
             column: None,
             source_text: None,
-        }
+        }))
     }
 
     fn at(mut self, source: &str, span: Option<Range<usize>>) -> Self {
@@ -115,11 +128,11 @@ impl LoadError {
             let start = span.start.min(source.len());
             let end = span.end.clamp(start, source.len());
             let (line, column) = line_column(source, start);
-            self.line = Some(line);
-            self.column = Some(column);
-            self.span = Some(start..end);
+            self.0.line = Some(line);
+            self.0.column = Some(column);
+            self.0.span = Some(start..end);
         }
-        self.source_text = Some(source.to_owned());
+        self.0.source_text = Some(source.to_owned());
         self
     }
 }

@@ -41,15 +41,11 @@ fn read_limited(path: &Path) -> Result<String, String> {
 }
 
 fn io_error(origin: &str, why: &str) -> LoadError {
-    LoadError {
-        origin: origin.to_owned(),
-        message_fr: format!("lecture impossible : {why}"),
-        message_en: format!("cannot read: {why}"),
-        span: None,
-        line: None,
-        column: None,
-        source_text: None,
-    }
+    LoadError::new(
+        origin,
+        format!("lecture impossible : {why}"),
+        format!("cannot read: {why}"),
+    )
 }
 
 /// The demo world's files, compiled into the binary.
