@@ -202,7 +202,8 @@ def mdv():
 
 def sdv_psf():
     m = dict((c, r) for c, r in mdv())
-    keep = lambda chapter, ids: [r for r in m[chapter] if r["id"] in ids]
+    # SDV-PSF is new in vague 2 (no va1 SONS for paramédicaux): every requirement is va2.
+    keep = lambda chapter, ids: [dict(r, wave="Va2") for r in m[chapter] if r["id"] in ids]
     chapters = [
         ("Gestion et partage des documents de santé", keep("Gestion et partage des documents de santé", {"SC.DOC.01", "SC.DOC.02", "SC.DOC.04", "SC.DOC.06", "SC.DOC.20", "SC.DOC.21"})),
         ("Consultation et alimentation du DMP / Mon espace santé", keep("Consultation et alimentation du DMP / Mon espace santé", {"SC.DMP.01", "SC.DMP.02", "SC.DMP.20", "SC.DMP.21"})),

@@ -98,12 +98,17 @@ dispositif = "SDV-PSF-Va2"
 arrete = { title = "Arrêté relatif au programme SONS vague 2 paramédicaux et sages-femmes (calendrier illustratif)", signed_on = "2025-09-10", published_on = "2025-09-15" }
 dates = { D0 = "2025-09-15", D1 = "2026-03-31T12:00", D2 = "2026-12-15", D3 = "2027-03-16", D4 = "2027-06-15", D5 = "2028-01-14", D6 = "2028-04-14" }
 
-# Illustrative MS calendar. Its D3 falls on a Saturday: CAL-03 reports it (dates are set on
-# working days).
+# Illustrative MS calendar and an illustrative amendment postponing D2 (CAL-02). The amended D3
+# falls on a Saturday: CAL-03 reports it (amended dates are set on working days).
 [[calendars]]
 dispositif = "MS-Va2"
 arrete = { title = "Arrêté relatif au programme SONS vague 2 médico-social (calendrier illustratif)", signed_on = "2025-06-25", published_on = "2025-07-01" }
-dates = { D0 = "2025-07-01", D1 = "2025-12-12T12:00", D2 = "2026-10-15", D3 = "2027-01-16", D4 = "2027-04-15", D5 = "2027-12-15", D6 = "2028-03-15" }
+dates = { D0 = "2025-07-01", D1 = "2025-12-12T12:00", D2 = "2026-10-15", D3 = "2027-01-15", D4 = "2027-04-15", D5 = "2027-12-15", D6 = "2028-03-15" }
+
+[[calendars]]
+dispositif = "MS-Va2"
+arrete = { title = "Arrêté modifiant le calendrier SONS vague 2 médico-social (calendrier illustratif)", signed_on = "2026-08-25", published_on = "2026-09-01" }
+dates = { D0 = "2025-07-01", D1 = "2025-12-12T12:00", D2 = "2027-02-15", D3 = "2027-05-15", D4 = "2027-07-15", D5 = "2027-12-15", D6 = "2028-03-15" }
 
 [[calendars]]
 dispositif = "HOP-DPI-Va2"
@@ -151,7 +156,7 @@ id = "ed-medi"
 name = "Medi Solutions"
 siren = "790123459"
 nie = "NIE-MEDI-07"
-charte_accepted_on = "2025-07-03"
+charte_accepted_on = "2025-05-28"
 
 # The Charte de référencement has not been accepted yet: LIF-01.
 [[editors]]
@@ -288,9 +293,9 @@ solution = { principal = { name = "Medi Noyau", version = "4.0" }, proxy = { nam
 ''', deposits([x for x in ms_medi10 if x["wave"] == "Va2"], ["validated"], ["2026-03-10", "2026-05-20"])))
 
     # 4. Medi20 on MS-Va2, profile "PH avec DO" (case 2B), root = Medi10, 2 new components.
-    phdo = [x for x in MS if x["profile"] == "PH avec DO"] + [x for x in MS if x["chapter"] == "Dossier usager informatisé"]
+    phdo = [x for x in MS if x["profile"] == "PH avec DO"]
     out.append(cand_block('''# Medi20: same principal component and proxy as Medi10, two new additional components,
-# profile "PH avec DO" (seed 003, case 2B). Its proxy version is OLDER than the root's: EQV-05.
+# profile "PH avec DO" (seed 003, case 2B).
 [[candidatures]]
 id = "medi20-ms"
 editor = "ed-medi"
@@ -306,8 +311,24 @@ impacted_chapters = ["Dossier usager informatisé"]
 filed_on = "2025-12-05"
 psc_nrus = ["PSC-LPS-0610", "PSC-PRX-0611"]
 eligibility = { nie = "NIE-MEDI-07", cnda_proof = true, submitted_on = "2025-12-10" }
-solution = { principal = { name = "Medi Noyau", version = "4.1" }, additional = [{ name = "Medi Orientation", version = "1.0" }, { name = "Medi Liaison MDPH", version = "1.0" }], proxy = { name = "Medi Proxy", version = "1.9" }, names = [{ name = "Medi20", nil = "NIL-MEDI20", technical_version = "4.1" }] }
+solution = { principal = { name = "Medi Noyau", version = "4.1" }, additional = [{ name = "Medi Orientation", version = "1.0" }, { name = "Medi Liaison MDPH", version = "1.0" }], proxy = { name = "Medi Proxy", version = "2.0" }, names = [{ name = "Medi20", nil = "NIL-MEDI20", technical_version = "4.1" }] }
 ''', deposits(phdo[:5], ["deposited", "complement_requested", "validated"], ["2026-09-15", "2026-10-02"])))
+
+    # 4b. Medi30: a draft on MS-Va2 whose proxy is older than the root's (EQV-05).
+    out.append(cand_block('''# Medi30: a draft on MS-Va2 (profile PDE) using Medi10 as root, but with an OLDER proxy
+# version than the root's: compatibilité ascendante is broken (EQV-05).
+[[candidatures]]
+id = "medi30-ms"
+editor = "ed-medi"
+dispositif = "MS-Va2"
+state = "draft"
+rem_version = "1.0"
+profiles = ["PDE"]
+root_nru = "NRU-MS-2026-0031"
+root_declared_on = "2026-11-02"
+attestation_honneur = true
+solution = { principal = { name = "Medi Noyau", version = "4.2" }, proxy = { name = "Medi Proxy", version = "1.9" }, names = [{ name = "Medi30", nil = "NIL-MEDI30", technical_version = "4.2" }] }
+''', ""))
 
     # 5. MediCab on MDV-LGC-Va2: no heritage possible (its va1 NRU is médico-social): HER-03/06,
     # and few proofs deposited by the 22/07/2026 checkpoint: DEP-01.
@@ -327,7 +348,7 @@ filed_on = "2025-06-25"
 psc_nrus = ["PSC-LPS-0700"]
 eligibility = { nie = "NIE-MEDI-07", cnda_proof = true, submitted_on = "2025-07-01" }
 solution = { principal = { name = "MediCab Noyau", version = "1.0" }, names = [{ name = "MediCab", nil = "NIL-MEDICAB", technical_version = "1.0" }] }
-''', deposits(mdv_g2[:12] + mdv_g1[:20] + mdv_g2[12:30], ["validated", "deposited", "under_review", "complement_requested", "rejected"],
+''', deposits(mdv_g2[:12] + mdv_g1[:20] + mdv_g2[12:30], ["validated", "deposited", "under_review", "validated", "deposited", "validated", "complement_requested", "validated", "rejected", "validated"],
               ["2026-05-04", "2026-06-15", "2026-07-20"] * 10 + ["2026-09-10"] * 16)))
 
     # 6. HospiDPI on HOP-DPI-Va2: va1 heritage; two names without attestation (NAM-01/EQV-08),
@@ -348,7 +369,7 @@ complete_deposit_on = "2025-09-25"
 psc_nrus = ["PSC-LPS-0123"]
 eligibility = { nie = "NIE-HOPLOG-02", cnda_proof = true, submitted_on = "2024-11-29" }
 solution = { principal = { name = "HospiDPI Noyau", version = "8.2" }, names = [{ name = "HospiDPI", nil = "NIL-HOSPI-01", technical_version = "8.2" }, { name = "HospiDPI Clinique", nil = "NIL-HOSPI-02", technical_version = "8.2" }] }
-''', deposits(dpi_dep, ["validated", "validated", "under_review", "complement_requested"], ["2025-06-02", "2025-09-20"])))
+''', deposits(dpi_dep, ["validated", "validated", "under_review", "validated", "validated", "under_review", "validated", "complement_requested"], ["2025-06-02", "2025-09-20"])))
 
     out.append('''# ---------------------------------------------------------------------------- pentest forms
 [[pentest_forms]]
@@ -361,6 +382,28 @@ environment = "iso_production"
 names = ["MonLPSSage-femme", "MonLPSKiné"]
 versions = ["5.3"]
 deposited_on = "2026-10-20"
+
+[[pentest_forms]]
+candidature = "monlps-mdv"
+provider = "Audit Sécurité Santé (PASSI)"
+passi_qualified = true
+dated_on = "2026-04-20"
+signature = "electronic"
+environment = "iso_production"
+names = ["MonLPSMédecin"]
+versions = ["5.2"]
+deposited_on = "2026-05-12"
+
+[[pentest_forms]]
+candidature = "medi10-ms"
+provider = "Audit Sécurité Santé (PASSI)"
+passi_qualified = true
+dated_on = "2026-02-16"
+signature = "electronic"
+environment = "iso_production"
+names = ["Medi10"]
+versions = ["4.0"]
+deposited_on = "2026-03-10"
 
 # Dated more than one year before its deposit, scanned signature, run in production.
 [[pentest_forms]]
@@ -412,8 +455,16 @@ editor = "ed-medi"
 nil = "NIL-MEDI20"
 software_version = "4.1"
 referential_versions = { DMP = "2.10 MCO2" }
-status = "submitted"
+status = "pre_examen"
 requested_on = "2026-01-12"
+
+[[cnda_requests]]
+editor = "ed-medi"
+nil = "NIL-MEDI30"
+software_version = "4.2"
+referential_versions = { DMP = "2.10 MCO2" }
+status = "draft"
+requested_on = "2026-11-02"
 
 # MediCab: requested under GI DMP 2.9 for MDV, which requires 2.10 MCO2 since June 2026
 # (CNDA-02).
@@ -462,6 +513,7 @@ components = [{ name = "Medi Noyau", version = "4.0" }]
 names = ["Medi10", "Medi20"]
 nils = ["NIL-MEDI10", "NIL-MEDI20"]
 issued_on = "2025-10-20"
+pmt_validated_on = "2025-09-01"
 
 [[psc_habilitations]]
 nru = "PSC-PRX-0611"
@@ -469,6 +521,7 @@ editor = "ed-medi"
 kind = "editeur_proxy"
 components = [{ name = "Medi Proxy", version = "2.0" }]
 issued_on = "2025-10-20"
+pmt_validated_on = "2025-09-01"
 
 [[psc_habilitations]]
 nru = "PSC-LPS-0700"

@@ -53,8 +53,10 @@ pub fn render_plan_error(
     }
 }
 
+/// The French status label padded to a fixed width (before colouring, so columns align).
 fn status_label(style: &Style, s: PlanStatus) -> String {
-    let label = s.label_fr();
+    let padded = format!("{:<28}", s.label_fr());
+    let label = padded.as_str();
     match s {
         PlanStatus::Required => style.yellow(label),
         PlanStatus::Impacted => style.red(label),
