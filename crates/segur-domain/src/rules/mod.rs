@@ -18,6 +18,7 @@ pub mod cal;
 pub mod cnda;
 pub mod dep;
 pub mod eqv;
+pub mod fin;
 pub mod her;
 pub mod lif;
 pub mod nam;
