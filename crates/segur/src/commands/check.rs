@@ -26,6 +26,7 @@ pub struct CheckArgs {
     /// Date of the check (YYYY-MM-DD); default: today in Europe/Paris.
     #[arg(long, value_parser = parse_date)]
     pub at: Option<jiff::civil::Date>,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: CheckFormat,
 }

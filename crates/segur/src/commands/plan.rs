@@ -32,6 +32,7 @@ pub struct PlanArgs {
     /// Date of the plan (YYYY-MM-DD); default: today in Europe/Paris.
     #[arg(long, value_parser = parse_date)]
     pub at: Option<jiff::civil::Date>,
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: PlanFormat,
 }
