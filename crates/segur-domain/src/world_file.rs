@@ -1537,4 +1537,22 @@ name = "A"
         assert_eq!(line_column(s, offset_of(s, 2, 2)), (2, 2));
         assert_eq!(normalise("./rem/../rem/a.toml"), "rem/a.toml");
     }
+
+    #[test]
+    fn deep_dotted_keys_are_refused_without_overflow() {
+        // Dotted keys nest tables without brackets, so the bracket guard does not see them.
+        for src in [
+            format!("settings.{} = 1\n", vec!["a"; 100_000].join(".")),
+            format!(
+                "settings.per_dispositif.{} = 1\n",
+                vec!["a"; 100_000].join(".")
+            ),
+            format!(
+                "[settings.per_dispositif.{}]\n",
+                vec!["a"; 100_000].join(".")
+            ),
+        ] {
+            assert!(load(&src, Format::Toml, "w.toml", &no_files).is_err());
+        }
+    }
 }
