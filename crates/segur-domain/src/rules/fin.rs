@@ -360,7 +360,12 @@ pub fn bdc_04_signed_and_deposited_by_d4(ctx: &FinContext, o: &Order) -> Vec<Dia
             }
         }
         None => {
-            if let Some(d4) = d4_now
+            if let Some(dep) = deposited {
+                out.push(err(
+                    format!("déposée le {} sans être signée", fr(dep)),
+                    format!("deposited on {dep} without being signed"),
+                ));
+            } else if let Some(d4) = d4_now
                 && ctx.late(ctx.at, d4)
             {
                 out.push(err(
@@ -1422,6 +1427,12 @@ mod tests {
         ));
         let diags = recs.run(&fin_world(), d(2027, 7, 17));
         assert_eq!(errors(&diags, "BDC-04").len(), 1, "{diags:#?}");
+        // An advance request for an unsigned order: deposited without signature.
+        recs.requests[0].order = "BC-1".into();
+        let diags = recs.run(&fin_world(), d(2027, 7, 1));
+        let e = errors(&diags, "BDC-04");
+        assert_eq!(e.len(), 1, "{diags:#?}");
+        assert!(e[0].message_fr.contains("sans être signée"));
     }
 
     #[test]
