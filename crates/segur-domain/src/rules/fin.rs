@@ -1784,6 +1784,63 @@ mod tests {
         assert!(p.iter().all(|d| d.severity == Severity::Warning));
     }
 
+    proptest::proptest! {
+        /// BDC-02 on any signature after the BDC-03 cutoff: an error exactly when the complete
+        /// deposit comes more than 120 days later.
+        #[test]
+        fn bdc_02_error_iff_more_than_120_days(offset in 0i64..120, gap in 0i64..300) {
+            let signed = d(2026, 4, 15).checked_add(jiff::Span::new().days(offset)).unwrap();
+            let complete = signed.checked_add(jiff::Span::new().days(gap)).unwrap();
+            let diags = Recs::orders(vec![order("BC-1", Some(signed))])
+                .run(&with_complete(complete), AT);
+            proptest::prop_assert_eq!(errors(&diags, "BDC-02").len(), usize::from(gap > 120));
+        }
+    }
+
+    #[test]
+    fn bdc_04_calendar_in_force_at_the_event_or_current_cal_02() {
+        // An amendment published on 01/10/2026 brings D4 forward to 31/08/2026. An order signed
+        // and deposited in September was in time under the calendar then in force [default];
+        // judged against the current calendar, it is late.
+        use crate::rules::testkit::calendar;
+        let mut w = fin_world();
+        w.calendars = vec![
+            calendar(
+                "MDV-LGC-Va2",
+                "Arrêté initial",
+                d(2025, 4, 30),
+                &[(Milestone::D0, "2025-04-30"), (Milestone::D4, "2026-12-16")],
+            ),
+            calendar(
+                "MDV-LGC-Va2",
+                "Arrêté modificatif",
+                d(2026, 10, 1),
+                &[(Milestone::D0, "2025-04-30"), (Milestone::D4, "2026-08-31")],
+            ),
+        ];
+        let mut o = order("BC-1", Some(d(2026, 9, 15)));
+        o.deposited_on = Some(d(2026, 9, 16));
+        let recs = Recs::orders(vec![o]);
+        let at = d(2026, 10, 5);
+        assert!(errors(&recs.run(&w, at), "BDC-04").is_empty());
+        let mut settings = Settings::default();
+        settings.defaults.cal02_calendar = CalendarChoice::Current;
+        for rs in settings.per_dispositif.values_mut() {
+            rs.cal02_calendar = CalendarChoice::Current;
+        }
+        let diags = check_records(
+            &w,
+            FinancingRecords {
+                clients: &recs.clients,
+                orders: &recs.orders,
+                ..FinancingRecords::default()
+            },
+            at,
+            &settings,
+        );
+        assert_eq!(errors(&diags, "BDC-04").len(), 2, "{diags:#?}");
+    }
+
     #[test]
     fn fin_diagnostics_cite_known_rules_and_are_sorted() {
         let (w, mut recs) = paid_world_recs();
