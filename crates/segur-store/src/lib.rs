@@ -59,6 +59,12 @@ struct Inner {
     blobs: BlobStore,
     queries: AtomicU64,
     url: String,
+    /// Proof items of REM versions, by (dispositif, version). Catalogue rows change only when a
+    /// REM is imported (published versions are immutable, REM-01), so the hot proof-item list
+    /// reads them from memory and asks the database only for the candidature's deposits.
+    catalogue: std::sync::RwLock<
+        std::collections::HashMap<(String, String), Arc<Vec<tenant::CatalogueItem>>>,
+    >,
 }
 
 impl std::fmt::Debug for Store {
@@ -227,6 +233,7 @@ impl Store {
                 blobs,
                 queries: AtomicU64::new(0),
                 url: shown,
+                catalogue: Default::default(),
             }),
         })
     }
@@ -287,6 +294,46 @@ impl Store {
 
     pub(crate) fn tick(&self) {
         self.inner.queries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The cached proof items of a REM version, if loaded.
+    pub(crate) fn cached_catalogue(
+        &self,
+        dispositif: &str,
+        version: &str,
+    ) -> Option<Arc<Vec<tenant::CatalogueItem>>> {
+        let cache = self
+            .inner
+            .catalogue
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&(dispositif.to_owned(), version.to_owned()))
+            .cloned()
+    }
+
+    pub(crate) fn cache_catalogue(
+        &self,
+        dispositif: &str,
+        version: &str,
+        items: Arc<Vec<tenant::CatalogueItem>>,
+    ) {
+        let mut cache = self
+            .inner
+            .catalogue
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        cache.insert((dispositif.to_owned(), version.to_owned()), items);
+    }
+
+    /// Forgets every cached REM version. Any code that writes REM versions or proof items
+    /// calls it after its transaction commits.
+    pub(crate) fn invalidate_catalogue(&self) {
+        self.inner
+            .catalogue
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// A write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`) so that a

@@ -210,6 +210,7 @@ impl SystemStore {
         audit::append(&self.store, conn, &entry).await?;
         self.tick();
         tx.commit().await?;
+        self.store.invalidate_catalogue();
         Ok(summary)
     }
 

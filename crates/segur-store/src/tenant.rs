@@ -5,6 +5,7 @@
 //! exactly like a missing one, so that ids cannot be probed.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -213,6 +214,21 @@ fn small(n: i64) -> Result<u16, StoreError> {
     u16::try_from(n).map_err(|_| StoreError::Other(format!("numéro enregistré hors limites : {n}")))
 }
 
+/// One proof item of a REM version as cached in memory (see [`Store`]'s catalogue cache).
+#[derive(Debug, Clone)]
+pub(crate) struct CatalogueItem {
+    pub requirement: String,
+    pub scenario: i64,
+    pub proof: i64,
+    pub chapter: String,
+    pub profile: String,
+    pub nature: String,
+    pub wave_origin: String,
+    pub scenario_text: String,
+    pub proof_text: String,
+    pub position: i64,
+}
+
 /// One organisation's view of the store. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct TenantStore {
@@ -346,9 +362,12 @@ impl TenantStore {
             .collect()
     }
 
-    /// The applicable proof items of a candidature's REM (Général + selected profiles) with
-    /// their deposit status, in REM order, optionally one chapter: two queries whatever the
-    /// size of the REM.
+    /// Proof items of a candidature's pinned REM version for its applicable profiles (Général
+    /// plus the selected ones), in REM order, with their deposit status.
+    ///
+    /// Two queries whatever the size (the candidature with its profiles, then its deposits):
+    /// the REM's own rows come from the store's catalogue cache, filled by one more query the
+    /// first time a REM version is listed.
     pub async fn list_proof_items(
         &self,
         candidature_id: &str,
@@ -356,53 +375,112 @@ impl TenantStore {
         page: Page,
     ) -> Result<Paged<ProofItemRow>, StoreError> {
         let page = page.clamped();
-        let chapter = chapter.unwrap_or("");
         self.tick();
-        let head = sqlx::query(concat!(
-            "SELECT c.dispositif, c.rem_version, (SELECT COUNT(*) FROM proof_items pi ",
-            "WHERE pi.dispositif = c.dispositif AND pi.rem_version = c.rem_version AND ",
-            applicable!("$3", "c.id"),
-            " AND ($4 = '' OR pi.chapter = $4)) AS total ",
-            "FROM candidatures c WHERE c.id = $1 AND c.organisation_id = $2"
-        ))
+        let head = sqlx::query(
+            "SELECT c.dispositif, c.rem_version, cp.profile FROM candidatures c \
+             LEFT JOIN candidature_profiles cp ON cp.candidature_id = c.id \
+             WHERE c.id = $1 AND c.organisation_id = $2",
+        )
         .bind(candidature_id)
         .bind(&self.organisation_id)
-        .bind(Profile::GENERAL)
-        .bind(chapter)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let dispositif: String = head.try_get("dispositif")?;
-        let rem_version: String = head.try_get("rem_version")?;
-        let total: i64 = head.try_get("total")?;
+        .fetch_all(self.store.pool())
+        .await?;
+        let first = head.first().ok_or(StoreError::NotFound)?;
+        let dispositif: String = first.try_get("dispositif")?;
+        let rem_version: String = first.try_get("rem_version")?;
+        let mut profiles = vec![Profile::GENERAL.to_owned()];
+        for row in &head {
+            if let Some(p) = row.try_get::<Option<String>, _>("profile")? {
+                profiles.push(p);
+            }
+        }
+        let catalogue = self.catalogue_items(&dispositif, &rem_version).await?;
         self.tick();
-        let rows = sqlx::query(concat!(
-            "SELECT pi.requirement_id, pi.scenario, pi.proof, pi.chapter, pi.profile, pi.nature, pi.wave_origin, ",
-            "pi.scenario_text, pi.proof_text, pi.position, d.status, d.deposited_on ",
-            "FROM proof_items pi LEFT JOIN proof_deposits d ON d.candidature_id = $1 AND d.organisation_id = $2 ",
-            "AND d.requirement_id = pi.requirement_id AND d.scenario = pi.scenario AND d.proof = pi.proof ",
-            "WHERE pi.dispositif = $5 AND pi.rem_version = $6 AND ",
-            applicable!("$3", "$1"),
-            " AND ($4 = '' OR pi.chapter = $4) ORDER BY pi.position LIMIT $7 OFFSET $8"
-        ))
+        let deposits = sqlx::query(
+            "SELECT requirement_id, scenario, proof, status, deposited_on FROM proof_deposits \
+             WHERE candidature_id = $1 AND organisation_id = $2",
+        )
         .bind(candidature_id)
         .bind(&self.organisation_id)
-        .bind(Profile::GENERAL)
-        .bind(chapter)
-        .bind(&dispositif)
-        .bind(&rem_version)
-        .bind(page.limit)
-        .bind(page.offset)
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut by_key: std::collections::HashMap<
+            (String, i64, i64),
+            (ProofStatus, Option<String>),
+        > = std::collections::HashMap::with_capacity(deposits.len());
+        for d in &deposits {
+            let status: String = d.try_get("status")?;
+            by_key.insert(
+                (
+                    d.try_get("requirement_id")?,
+                    d.try_get("scenario")?,
+                    d.try_get("proof")?,
+                ),
+                (
+                    stored(ProofStatus::parse(status.as_str()))?,
+                    d.try_get("deposited_on")?,
+                ),
+            );
+        }
+        let selected = catalogue.iter().filter(|i| {
+            profiles.iter().any(|p| *p == i.profile) && chapter.is_none_or(|c| c == i.chapter)
+        });
+        let total = selected.clone().count() as i64;
+        let items = selected
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.limit).unwrap_or(0))
+            .map(|i| {
+                let (status, deposited_on) = by_key
+                    .get(&(i.requirement.clone(), i.scenario, i.proof))
+                    .cloned()
+                    .unwrap_or((ProofStatus::ToDeposit, None));
+                ProofItemRow {
+                    requirement: i.requirement.clone(),
+                    scenario: i.scenario,
+                    proof: i.proof,
+                    chapter: i.chapter.clone(),
+                    profile: i.profile.clone(),
+                    nature: i.nature.clone(),
+                    wave_origin: i.wave_origin.clone(),
+                    scenario_text: i.scenario_text.clone(),
+                    proof_text: i.proof_text.clone(),
+                    status,
+                    deposited_on,
+                    position: i.position,
+                }
+            })
+            .collect();
+        Ok(Paged {
+            items,
+            total,
+            limit: page.limit,
+            offset: page.offset,
+        })
+    }
+
+    /// The proof items of a REM version, from the catalogue cache or loaded once.
+    async fn catalogue_items(
+        &self,
+        dispositif: &str,
+        version: &str,
+    ) -> Result<Arc<Vec<CatalogueItem>>, StoreError> {
+        if let Some(items) = self.store.cached_catalogue(dispositif, version) {
+            return Ok(items);
+        }
+        self.tick();
+        let rows = sqlx::query(
+            "SELECT requirement_id, scenario, proof, chapter, profile, nature, wave_origin, \
+             scenario_text, proof_text, position FROM proof_items \
+             WHERE dispositif = $1 AND rem_version = $2 ORDER BY position",
+        )
+        .bind(dispositif)
+        .bind(version)
         .fetch_all(self.store.pool())
         .await?;
         let items = rows
             .iter()
             .map(|r| {
-                let status = match r.try_get::<Option<String>, _>("status")? {
-                    Some(s) => stored(ProofStatus::parse(s.as_str()))?,
-                    None => ProofStatus::ToDeposit,
-                };
-                Ok(ProofItemRow {
+                Ok(CatalogueItem {
                     requirement: r.try_get("requirement_id")?,
                     scenario: r.try_get("scenario")?,
                     proof: r.try_get("proof")?,
@@ -412,18 +490,14 @@ impl TenantStore {
                     wave_origin: r.try_get("wave_origin")?,
                     scenario_text: r.try_get("scenario_text")?,
                     proof_text: r.try_get("proof_text")?,
-                    status,
-                    deposited_on: r.try_get("deposited_on")?,
                     position: r.try_get("position")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Paged {
-            items,
-            total,
-            limit: page.limit,
-            offset: page.offset,
-        })
+        let items = Arc::new(items);
+        self.store
+            .cache_catalogue(dispositif, version, items.clone());
+        Ok(items)
     }
 
     /// Per chapter, in REM order: applicable items, deposited and validated counts.

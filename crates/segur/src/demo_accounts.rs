@@ -15,11 +15,36 @@ pub fn accounts() -> Vec<NewAccount> {
         organisation_id: org.to_owned(),
     };
     vec![
-        a("mandataire@monlps.demo", "Claire Martin", Role::EditorMandataire, "ed-monlps"),
-        a("salarie@monlps.demo", "Hugo Bernard", Role::EditorSalarie, "ed-monlps"),
-        a("mandataire@medi.demo", "Inès Moreau", Role::EditorMandataire, "ed-medi"),
-        a("mandataire@hopital.demo", "Paul Lefèvre", Role::EditorMandataire, "ed-hopital"),
-        a("instructeur@ans.demo", "Léa Dubois", Role::AnsInstructeur, "ans"),
+        a(
+            "mandataire@monlps.demo",
+            "Claire Martin",
+            Role::EditorMandataire,
+            "ed-monlps",
+        ),
+        a(
+            "salarie@monlps.demo",
+            "Hugo Bernard",
+            Role::EditorSalarie,
+            "ed-monlps",
+        ),
+        a(
+            "mandataire@medi.demo",
+            "Inès Moreau",
+            Role::EditorMandataire,
+            "ed-medi",
+        ),
+        a(
+            "mandataire@hopital.demo",
+            "Paul Lefèvre",
+            Role::EditorMandataire,
+            "ed-hopital",
+        ),
+        a(
+            "instructeur@ans.demo",
+            "Léa Dubois",
+            Role::AnsInstructeur,
+            "ans",
+        ),
         a("referent@ans.demo", "Marc Petit", Role::AnsReferent, "ans"),
         a("agent@asp.demo", "Sophie Laurent", Role::AspAgent, "asp"),
     ]

@@ -2,6 +2,12 @@
 
 mod demo_accounts;
 
+/// mimalloc gives freed memory back to the system promptly: bursts (password hashing at demo
+/// load, large responses) do not leave the idle server holding tens of MiB, as glibc's
+/// per-thread arenas do.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +18,11 @@ use segur_server::{AppState, ServerConfig};
 use segur_store::{BlobStore, Store};
 
 #[derive(Parser)]
-#[command(name = "segur", version, about = "Référencement et financement Ségur numérique vague 2 (SONS)")]
+#[command(
+    name = "segur",
+    version,
+    about = "Référencement et financement Ségur numérique vague 2 (SONS)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,7 +94,9 @@ fn main() -> ExitCode {
             drop(store);
             Ok(())
         }),
-        Command::Demo { command: DemoCommand::Load(args) } => run_async(async move {
+        Command::Demo {
+            command: DemoCommand::Load(args),
+        } => run_async(async move {
             let store = open_store(&args).await?;
             load_demo(&store).await?;
             Ok(())
@@ -101,7 +113,10 @@ fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
 
 fn run_async(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("segur: erreur : impossible de démarrer le runtime : {e}");
@@ -119,15 +134,21 @@ fn run_async(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> Exit
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SEGUR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,segur=info,segur_server=info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SEGUR_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,segur=info,segur_server=info")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Opens (creating if needed) the data directory, the database and the blob store, and migrates.
 async fn open_store(args: &StorageArgs) -> anyhow::Result<Store> {
     let blobs = match &args.blob_url {
-        Some(url) => BlobStore::from_url(url).with_context(|| "stockage de fichiers inaccessible")?,
+        Some(url) => {
+            BlobStore::from_url(url).with_context(|| "stockage de fichiers inaccessible")?
+        }
         None => {
             let dir = args.data_dir.join("blobs");
             ensure_writable_dir(&dir)?;
@@ -147,17 +168,26 @@ async fn open_store(args: &StorageArgs) -> anyhow::Result<Store> {
 }
 
 fn ensure_writable_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("impossible de créer le répertoire de données {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "impossible de créer le répertoire de données {}",
+            dir.display()
+        )
+    })?;
     let probe = dir.join(".segur-write-test");
-    std::fs::write(&probe, b"ok")
-        .with_context(|| format!("impossible d'écrire dans le répertoire de données {}", dir.display()))?;
+    std::fs::write(&probe, b"ok").with_context(|| {
+        format!(
+            "impossible d'écrire dans le répertoire de données {}",
+            dir.display()
+        )
+    })?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
 
 async fn load_demo(store: &Store) -> anyhow::Result<bool> {
     if !store.system().is_empty().await? {
+        println!("segur: base déjà initialisée, données de démonstration non rechargées");
         return Ok(false);
     }
     let loaded = segur::demo_world().context("données de démonstration invalides")?;
@@ -186,11 +216,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Default::default()
     };
-    let config = ServerConfig { secure_cookies: args.secure_cookies, ..ServerConfig::default() };
+    let config = ServerConfig {
+        secure_cookies: args.secure_cookies,
+        ..ServerConfig::default()
+    };
     let state = AppState::new(store, config, settings);
     println!("segur: listening on http://{addr}");
     if args.demo {
-        println!("segur: comptes de démonstration (mot de passe « {} ») :", demo_accounts::PASSWORD);
+        println!(
+            "segur: comptes de démonstration (mot de passe « {} ») :",
+            demo_accounts::PASSWORD
+        );
         for a in demo_accounts::accounts() {
             println!("  {:<28} {}", a.login, a.role.label_fr());
         }
@@ -205,7 +241,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

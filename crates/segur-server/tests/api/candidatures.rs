@@ -202,6 +202,14 @@ async fn diagnostics_cite_rules_of_the_catalogue() {
 async fn listing_proof_items_costs_a_constant_number_of_queries() {
     let app = TestApp::demo().await;
     let cookie = app.login("mandataire@monlps.test").await;
+    // The first listing of a REM version loads its rows into the catalogue cache: one query more.
+    let before = app.store.query_count();
+    app.get_json(
+        "/api/v1/candidatures/monlps-psf/proof-items?limit=1",
+        Some(&cookie),
+    )
+    .await;
+    let cold = app.store.query_count() - before;
     let before = app.store.query_count();
     app.get_json(
         "/api/v1/candidatures/monlps-psf/proof-items?limit=2",
@@ -209,6 +217,8 @@ async fn listing_proof_items_costs_a_constant_number_of_queries() {
     )
     .await;
     let small = app.store.query_count() - before;
+    assert_eq!(cold, small + 1, "only the first listing reads the REM rows");
+    assert!(small <= 3, "session + candidature + deposits, got {small}");
     let before = app.store.query_count();
     let (_, body) = app
         .get_json(
