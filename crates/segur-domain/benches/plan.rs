@@ -119,6 +119,7 @@ fn candidature(id: &str, dispositif: &str) -> WorldCandidature {
             impacted_chapters: vec![],
             filed_on: Some(date(2025, 9, 1)),
             complete_deposit_on: None,
+            declaration_changed_on: None,
             obtained_nru: None,
         },
         eligibility: Eligibility {

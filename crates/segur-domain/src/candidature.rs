@@ -161,6 +161,11 @@ pub struct Candidature {
     /// Date the complete proof dossier was deemed deposited (LIF-05, drives BDC-02).
     #[serde(default)]
     pub complete_deposit_on: Option<jiff::civil::Date>,
+    /// Date the declaration (components, names, impacted chapters) was last changed. Proofs
+    /// deposited before it in impacted chapters are to requalify (LIF-09); `None` when the
+    /// declaration has not changed since it was filed.
+    #[serde(default)]
+    pub declaration_changed_on: Option<jiff::civil::Date>,
     /// NRU issued when the candidature was referenced (LIF-08). Links a referenced candidature
     /// to the referencing other candidatures use as root (EQV-06 "validated in the root").
     #[serde(default)]

@@ -630,6 +630,8 @@ struct RawCandidature {
     #[serde(default)]
     complete_deposit_on: Option<jiff::civil::Date>,
     #[serde(default)]
+    declaration_changed_on: Option<jiff::civil::Date>,
+    #[serde(default)]
     obtained_nru: Option<Nru>,
     #[serde(default)]
     eligibility: Option<RawEligibility>,
@@ -1054,6 +1056,7 @@ fn candidature(c: RawCandidature) -> WorldCandidature {
             impacted_chapters: c.impacted_chapters,
             filed_on: c.filed_on,
             complete_deposit_on: c.complete_deposit_on,
+            declaration_changed_on: c.declaration_changed_on,
             obtained_nru: c.obtained_nru,
         },
         eligibility: Eligibility {

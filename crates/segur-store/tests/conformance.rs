@@ -378,6 +378,7 @@ fn candidature(
             impacted_chapters: vec![],
             filed_on: Some(d(2026, 3, 2)),
             complete_deposit_on: None,
+            declaration_changed_on: None,
             obtained_nru: None,
         },
         eligibility: Eligibility {

@@ -1,6 +1,6 @@
 //! LIF — lifecycle of a candidature (Convergence).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 
@@ -449,13 +449,26 @@ pub fn lif_08_nru_and_attestation(ctx: &CheckContext<'_>, c: &WorldCandidature) 
 
 /// LIF-09: impacted chapters that already hold deposits: those proofs are "to requalify".
 pub fn lif_09_requalify(c: &WorldCandidature, plan: &ProofPlan) -> Vec<Diagnostic> {
+    // Only a change of the declaration *after* proofs were deposited makes them to requalify;
+    // deposits made for the declaration as it stands (case 3A/2B) are what the ANS asks for.
+    let Some(changed_on) = c.candidature.declaration_changed_on else {
+        return vec![];
+    };
+    let deposited_before: BTreeSet<&ProofItemKey> = c
+        .deposits
+        .iter()
+        .filter(|d| {
+            d.status.counts_as_deposited() && d.deposited_on.is_some_and(|on| on < changed_on)
+        })
+        .map(|d| &d.key)
+        .collect();
     let mut per_chapter: BTreeMap<&str, usize> = BTreeMap::new();
     for it in &plan.items {
         if c.candidature
             .impacted_chapters
             .iter()
             .any(|ch| ch == &it.chapter)
-            && it.deposit.is_some_and(ProofStatus::counts_as_deposited)
+            && deposited_before.contains(&it.key)
         {
             *per_chapter.entry(it.chapter.as_str()).or_default() += 1;
         }
@@ -467,8 +480,10 @@ pub fn lif_09_requalify(c: &WorldCandidature, plan: &ProofPlan) -> Vec<Diagnosti
                 "LIF-09",
                 Severity::Warning,
                 format!("candidature {} / chapitre {ch}", c.id),
-                format!("chapitre impacté par la déclaration modifiée : {n} preuve(s) déjà déposée(s) à requalifier"),
-                format!("chapter impacted by the changed declaration: {n} deposited proof(s) to requalify"),
+                format!(
+                    "déclaration modifiée le {changed_on} : {n} preuve(s) du chapitre impacté déposée(s) avant cette date, à requalifier"
+                ),
+                format!("declaration changed on {changed_on}: {n} proof(s) of the impacted chapter deposited before that date, to requalify"),
             )
         })
         .collect()

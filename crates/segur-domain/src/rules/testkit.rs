@@ -211,6 +211,7 @@ pub fn candidature(id: &str, code: &str, sol: Solution) -> WorldCandidature {
             impacted_chapters: vec![],
             filed_on: Some(d(2025, 9, 1)),
             complete_deposit_on: None,
+            declaration_changed_on: None,
             obtained_nru: None,
         },
         eligibility: Eligibility {

@@ -330,10 +330,17 @@ fn lif_09_deposits_in_impacted_chapters_are_to_requalify() {
         ProofStatus::Validated,
         Some(d(2026, 1, 5)),
     )];
+    // A deposit made for the declaration as it stands is not to requalify (case 3A/2B).
+    assert!(sev(&w, AT, "LIF-09").is_empty());
+    // The declaration changed after that deposit: it must be requalified.
+    cand(&mut w).candidature.declaration_changed_on = Some(d(2026, 2, 1));
     let ds = diags(&w, AT, "LIF-09");
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].severity, Severity::Warning);
     assert!(ds[0].subject.contains("DMP"));
+    // Deposited on the day of the change or after: made for the new declaration.
+    cand(&mut w).candidature.declaration_changed_on = Some(d(2026, 1, 5));
+    assert!(sev(&w, AT, "LIF-09").is_empty());
 }
 
 #[test]
