@@ -53,6 +53,9 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+/// Proof items of REM versions by (dispositif, version).
+type CatalogueCache = std::collections::HashMap<(String, String), Arc<Vec<tenant::CatalogueItem>>>;
+
 struct Inner {
     pool: AnyPool,
     backend: Backend,
@@ -62,9 +65,7 @@ struct Inner {
     /// Proof items of REM versions, by (dispositif, version). Catalogue rows change only when a
     /// REM is imported (published versions are immutable, REM-01), so the hot proof-item list
     /// reads them from memory and asks the database only for the candidature's deposits.
-    catalogue: std::sync::RwLock<
-        std::collections::HashMap<(String, String), Arc<Vec<tenant::CatalogueItem>>>,
-    >,
+    catalogue: std::sync::RwLock<CatalogueCache>,
 }
 
 impl std::fmt::Debug for Store {

@@ -422,9 +422,9 @@ impl TenantStore {
                 ),
             );
         }
-        let selected = catalogue.iter().filter(|i| {
-            profiles.iter().any(|p| *p == i.profile) && chapter.is_none_or(|c| c == i.chapter)
-        });
+        let selected = catalogue
+            .iter()
+            .filter(|i| profiles.contains(&i.profile) && chapter.is_none_or(|c| c == i.chapter));
         let total = selected.clone().count() as i64;
         let items = selected
             .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
