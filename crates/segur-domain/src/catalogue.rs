@@ -289,6 +289,15 @@ pub enum RemStatus {
     Published,
 }
 
+impl RemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemStatus::Draft => "draft",
+            RemStatus::Published => "published",
+        }
+    }
+}
+
 /// A version of a dispositif's REM.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemVersion {

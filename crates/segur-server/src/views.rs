@@ -164,11 +164,7 @@ impl From<&RemVersionSummary> for RemVersionSummaryView {
         Self {
             dispositif: r.dispositif.clone(),
             version: r.version.clone(),
-            status: match r.status {
-                segur_domain::catalogue::RemStatus::Draft => "draft",
-                segur_domain::catalogue::RemStatus::Published => "published",
-            }
-            .to_owned(),
+            status: r.status.as_str().to_owned(),
             published_on: r.published_on.map(|d| d.to_string()),
             illustrative: r.illustrative,
             requirements: r.requirements,
@@ -257,11 +253,7 @@ impl From<&RemVersion> for RemVersionView {
         Self {
             dispositif: r.dispositif.to_string(),
             version: r.version.clone(),
-            status: match r.status {
-                segur_domain::catalogue::RemStatus::Draft => "draft",
-                segur_domain::catalogue::RemStatus::Published => "published",
-            }
-            .to_owned(),
+            status: r.status.as_str().to_owned(),
             published_on: r.published_on.map(|d| d.to_string()),
             illustrative: r.illustrative,
             change_log: r.change_log.clone(),
