@@ -22,6 +22,9 @@ pub enum ErrorCode {
     InvalidBody,
     Conflict,
     PayloadTooLarge,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    Timeout,
     Unavailable,
     Internal,
 }
@@ -36,6 +39,9 @@ impl ErrorCode {
             Self::InvalidBody => "invalid_body",
             Self::Conflict => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal_error",
         }
@@ -50,6 +56,9 @@ impl ErrorCode {
             Self::InvalidBody => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -261,4 +270,91 @@ pub fn panic_response(path_is_api: bool) -> Response {
     } else {
         (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><html lang=\"fr\"><title>Erreur interne</title><h1>Erreur interne</h1><p>Une erreur inattendue s'est produite.</p></html>")).into_response()
     }
+}
+
+/// Errors produced outside the handlers (CSRF refusal, body-size limit, timeout, unknown method,
+/// axum's own extractor rejections on pages) come back as plain text. This middleware gives them
+/// the same shape as every other error: JSON with a stable code under `/api/`, a French page
+/// elsewhere. Responses already in the right shape pass through untouched.
+pub async fn uniform_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let expected = if is_api {
+        "application/json"
+    } else {
+        "text/html"
+    };
+    if content_type.starts_with(expected) {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::FORBIDDEN => (
+            ErrorCode::Forbidden,
+            "requête refusée : elle ne vient pas de ce site (protection contre la falsification de requête)",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "requête trop volumineuse"),
+        StatusCode::REQUEST_TIMEOUT => (
+            ErrorCode::Timeout,
+            "la requête a pris trop de temps ; réessayez",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorCode::MethodNotAllowed,
+            "méthode HTTP non autorisée sur cette adresse",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            ErrorCode::UnsupportedMediaType,
+            "type de contenu non pris en charge",
+        ),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "ressource introuvable"),
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            (ErrorCode::InvalidBody, "contenu de la requête invalide")
+        }
+        s if s.is_client_error() => (ErrorCode::InvalidParameter, "requête invalide"),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            (ErrorCode::Unavailable, "service momentanément indisponible")
+        }
+        _ => (ErrorCode::Internal, "erreur interne"),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let replacement = if is_api {
+        ApiError::new(code, message).into_response()
+    } else {
+        PageError {
+            status,
+            title: match status {
+                StatusCode::FORBIDDEN => "Requête refusée".into(),
+                StatusCode::NOT_FOUND => "Page introuvable".into(),
+                s if s.is_client_error() => "Demande invalide".into(),
+                _ => "Erreur interne".into(),
+            },
+            message: format!("{}.", capitalise(message)),
+        }
+        .into_response()
+    };
+    let (new_parts, body) = replacement.into_parts();
+    for (name, value) in new_parts.headers.iter() {
+        parts.headers.insert(name.clone(), value.clone());
+    }
+    Response::from_parts(parts, body)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

@@ -29,6 +29,7 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(crate::error::uniform_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

@@ -89,3 +89,58 @@ async fn health_reports_the_database() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "ok");
 }
+
+#[tokio::test]
+async fn errors_raised_by_layers_have_the_common_shape() {
+    let app = TestApp::demo().await;
+    // Unknown method on an API route: JSON with a stable code.
+    let req = axum::http::Request::put("/api/v1/dispositifs")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = app.send(req).await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value =
+        serde_json::from_str(&crate::common::body_text(resp).await).unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
+    // A body over the limit on a page: a French page, not plain text.
+    let big = "login=".to_owned() + &"a".repeat(2 * 1024 * 1024);
+    let resp = app.post_form("/connexion", &big, None).await;
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        crate::common::body_text(resp)
+            .await
+            .contains("trop volumineuse")
+    );
+    // A cross-site form post: refused with a French page explaining why.
+    let req = axum::http::Request::post("/connexion")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::from("login=x&password=y"))
+        .unwrap();
+    let resp = app.send(req).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(
+        crate::common::body_text(resp)
+            .await
+            .contains("Requête refusée")
+    );
+    // A malformed form body on the sign-in page: a French page too.
+    let req = axum::http::Request::post("/connexion")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(axum::body::Body::from("\u{0}\u{1}"))
+        .unwrap();
+    let resp = app.send(req).await;
+    assert!(resp.status().is_client_error());
+    assert!(
+        resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
