@@ -447,21 +447,26 @@ pub fn eqv_11_distinct_candidatures(ctx: &CheckContext<'_>) -> Vec<Diagnostic> {
                     .eqv11_require_both_differ
             })
             .unwrap_or(true);
-        for (i, a) in cs.iter().enumerate() {
-            for b in &cs[i + 1..] {
-                let pa: std::collections::BTreeSet<_> =
-                    a.candidature.applicable_profiles().into_iter().collect();
-                let pb: std::collections::BTreeSet<_> =
-                    b.candidature.applicable_profiles().into_iter().collect();
-                let profiles_differ = pa != pb;
-                let versions_differ = match (
-                    Version::parse(&a.candidature.solution.principal.version),
-                    Version::parse(&b.candidature.solution.principal.version),
-                ) {
-                    (Ok(x), Ok(y)) => x != y,
+        // Profiles and versions once per candidature; conflicts per candidature, so that a
+        // file with many identical candidatures yields one diagnostic each, not one per pair.
+        let keys: Vec<_> = cs
+            .iter()
+            .map(|c| {
+                let profiles: std::collections::BTreeSet<_> =
+                    c.candidature.applicable_profiles().into_iter().collect();
+                let version = Version::parse(&c.candidature.solution.principal.version).ok();
+                (profiles, version)
+            })
+            .collect();
+        let mut conflicts: Vec<Vec<usize>> = vec![Vec::new(); cs.len()];
+        for i in 0..cs.len() {
+            for j in i + 1..cs.len() {
+                let profiles_differ = keys[i].0 != keys[j].0;
+                let versions_differ = match (&keys[i].1, &keys[j].1) {
+                    (Some(x), Some(y)) => x != y,
                     _ => {
-                        a.candidature.solution.principal.version
-                            != b.candidature.solution.principal.version
+                        cs[i].candidature.solution.principal.version
+                            != cs[j].candidature.solution.principal.version
                     }
                 };
                 let ok = if both {
@@ -469,28 +474,54 @@ pub fn eqv_11_distinct_candidatures(ctx: &CheckContext<'_>) -> Vec<Diagnostic> {
                 } else {
                     profiles_differ || versions_differ
                 };
-                if ok {
-                    continue;
+                if !ok {
+                    conflicts[i].push(j);
+                    conflicts[j].push(i);
                 }
-                let (fr, en) = if both {
-                    (
-                        "leurs profils et leurs versions doivent tous deux différer",
-                        "both their profiles and versions must differ",
-                    )
-                } else {
-                    (
-                        "leurs profils ou leurs versions doivent différer",
-                        "their profiles or versions must differ",
-                    )
-                };
-                out.push(Diagnostic::new(
-                    "EQV-11",
-                    Severity::Error,
-                    format!("candidatures {} et {}", a.id, b.id),
-                    format!("deux candidatures de la même solution « {} » sur {disp} : {fr} (profils {}, versions {} / {})", a.candidature.solution.principal.name, if profiles_differ { "différents" } else { "identiques" }, a.candidature.solution.principal.version, b.candidature.solution.principal.version),
-                    format!("two candidatures of the same solution \"{}\" on {disp}: {en}", a.candidature.solution.principal.name),
-                ));
             }
+        }
+        let (fr, en) = if both {
+            (
+                "leurs profils et leurs versions doivent tous deux différer",
+                "both their profiles and versions must differ",
+            )
+        } else {
+            (
+                "leurs profils ou leurs versions doivent différer",
+                "their profiles or versions must differ",
+            )
+        };
+        for (i, others) in conflicts.iter().enumerate() {
+            if others.is_empty() {
+                continue;
+            }
+            let shown: Vec<&str> = others.iter().take(5).map(|j| cs[*j].id.as_str()).collect();
+            let more = others.len().saturating_sub(shown.len());
+            let (more_fr, more_en) = if more > 0 {
+                (
+                    format!(" et {more} autre(s)"),
+                    format!(" and {more} other(s)"),
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            let c = cs[i];
+            out.push(Diagnostic::new(
+                "EQV-11",
+                Severity::Error,
+                format!("candidature {}", c.id),
+                format!(
+                    "même solution « {} » sur {disp} que {}{more_fr} (version {}) : {fr}",
+                    c.candidature.solution.principal.name,
+                    shown.join(", "),
+                    c.candidature.solution.principal.version
+                ),
+                format!(
+                    "same solution \"{}\" on {disp} as {}{more_en}: {en}",
+                    c.candidature.solution.principal.name,
+                    shown.join(", ")
+                ),
+            ));
         }
     }
     out

@@ -806,9 +806,10 @@ fn eqv_11_same_solution_twice_needs_both_profiles_and_versions_to_differ() {
     other.id = "cand2".into();
     other.candidature.solution.principal.version = "6.0".into();
     w.candidatures.push(other);
+    // One diagnostic per candidature concerned, each naming the other.
     assert_eq!(
         sev(&w, AT, "EQV-11"),
-        vec![Severity::Error],
+        vec![Severity::Error, Severity::Error],
         "same profiles"
     );
     let s = settings(|r| r.eqv11_require_both_differ = false);
@@ -816,7 +817,11 @@ fn eqv_11_same_solution_twice_needs_both_profiles_and_versions_to_differ() {
     w.candidatures[1].candidature.profiles = vec![profile("Ordonnance")];
     assert!(sev(&w, AT, "EQV-11").is_empty());
     w.candidatures[1].candidature.solution.principal.version = "5.1.0".into();
-    assert_eq!(sev(&w, AT, "EQV-11"), vec![Severity::Error], "same version");
+    assert_eq!(
+        sev(&w, AT, "EQV-11"),
+        vec![Severity::Error, Severity::Error],
+        "same version"
+    );
     assert!(
         check_candidature(&w, "cand2", AT, &Settings::default())
             .iter()
@@ -824,6 +829,19 @@ fn eqv_11_same_solution_twice_needs_both_profiles_and_versions_to_differ() {
     );
     w.candidatures[1].candidature.state = CandidatureState::Abandoned;
     assert!(sev(&w, AT, "EQV-11").is_empty());
+}
+
+#[test]
+fn eqv_11_many_identical_candidatures_give_one_diagnostic_each_not_one_per_pair() {
+    let mut w = world();
+    for i in 0..300 {
+        let mut other = w.candidatures[0].clone();
+        other.id = format!("copy{i:03}");
+        w.candidatures.push(other);
+    }
+    let ds = diags(&w, AT, "EQV-11");
+    assert_eq!(ds.len(), 301, "linear, not 45,150 pairs");
+    assert!(ds.iter().all(|d| d.message_fr.contains("autre(s)")));
 }
 
 #[test]
