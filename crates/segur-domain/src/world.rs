@@ -5,13 +5,15 @@
 //! It derives serde so that TOML and JSON files map onto it directly; the file loader adds
 //! `builtin` calendars and REMs or equivalence lists given by path before building it.
 //!
-//! Room is left for financing (clients, orders, requests, PV, VA) as further top-level lists.
+//! Financing (clients, orders, payment requests, Prestations with PV and VA) are further
+//! top-level lists, all optional.
 
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Arrete, Milestone};
 use crate::candidature::Candidature;
 use crate::catalogue::{Dispositif, DispositifCode, EquivalenceList, ProofItemKey, RemVersion};
+use crate::financing::{Client, FinancingRecords, Order, PaymentRequest, Prestation};
 use crate::org::{Nie, Siren};
 use crate::proof::ProofStatus;
 use crate::referencing::{Nru, Referencing};
@@ -224,6 +226,18 @@ pub struct World {
     pub cnda_requests: Vec<CndaRequest>,
     #[serde(default)]
     pub psc_habilitations: Vec<PscHabilitation>,
+    /// Client structures with their caps and va1 history (financing: BDC, FIN).
+    #[serde(default)]
+    pub clients: Vec<Client>,
+    /// Bons de commande (BDC, FIN).
+    #[serde(default)]
+    pub orders: Vec<Order>,
+    /// Advance and balance requests (FIN-04, FIN-05).
+    #[serde(default)]
+    pub payment_requests: Vec<PaymentRequest>,
+    /// Prestations with their PV and VA (PRE).
+    #[serde(default)]
+    pub prestations: Vec<Prestation>,
 }
 
 impl World {
@@ -243,5 +257,15 @@ impl World {
 
     pub fn dispositif(&self, code: &DispositifCode) -> Option<&Dispositif> {
         self.dispositifs.iter().find(|d| &d.code == code)
+    }
+
+    /// The financing lists, borrowed, for the BDC, FIN and PRE rules.
+    pub fn financing(&self) -> FinancingRecords<'_> {
+        FinancingRecords {
+            clients: &self.clients,
+            orders: &self.orders,
+            payment_requests: &self.payment_requests,
+            prestations: &self.prestations,
+        }
     }
 }

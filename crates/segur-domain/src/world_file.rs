@@ -25,6 +25,7 @@ use crate::catalogue::{
     Dispositif, DispositifCode, EquivalenceList, EquivalencePair, Nature, Profile, ProofSpec,
     RemStatus, RemVersion, Requirement, RequirementId, Scenario, Wave,
 };
+use crate::financing::{Client, Order, PaymentRequest, Prestation};
 use crate::org::Nie;
 use crate::proof::ProofStatus;
 use crate::referencing::{Nru, Referencing, ReferencingStatus};
@@ -372,6 +373,14 @@ struct RawFile {
     cnda_requests: Vec<CndaRequest>,
     #[serde(default)]
     psc_habilitations: Vec<RawPscHabilitation>,
+    #[serde(default)]
+    clients: Vec<Client>,
+    #[serde(default)]
+    orders: Vec<Order>,
+    #[serde(default)]
+    payment_requests: Vec<PaymentRequest>,
+    #[serde(default)]
+    prestations: Vec<Prestation>,
 }
 
 /// `calendars = "builtin"` or a list of entries.
@@ -818,6 +827,10 @@ impl Ctx<'_> {
                 pentest_forms: raw.pentest_forms,
                 cnda_requests: raw.cnda_requests,
                 psc_habilitations,
+                clients: raw.clients,
+                orders: raw.orders,
+                payment_requests: raw.payment_requests,
+                prestations: raw.prestations,
             },
             settings: raw.settings.unwrap_or_default(),
         })

@@ -681,6 +681,7 @@ impl TenantStore {
             pentest_forms: self.list_data(PENTEST_FORMS_SQL).await?,
             cnda_requests: self.list_data(CNDA_REQUESTS_SQL).await?,
             psc_habilitations: self.list_data(PSC_HABILITATIONS_SQL).await?,
+            ..World::default()
         })
     }
 

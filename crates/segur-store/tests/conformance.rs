@@ -613,6 +613,7 @@ fn test_world() -> World {
             pmt_validated_on: None,
             modifications: vec![],
         }],
+        ..World::default()
     }
 }
 
@@ -1167,6 +1168,7 @@ async fn check_world_for_candidature_round_trip(store: Store, _url: String) {
             .cloned()
             .collect(),
         psc_habilitations: world.psc_habilitations.clone(),
+        ..World::default()
     };
     assert_eq!(got, expected);
     assert_eq!(

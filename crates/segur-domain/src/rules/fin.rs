@@ -1067,6 +1067,11 @@ pub fn pre_04_content(ctx: &FinContext, p: &Prestation) -> Vec<Diagnostic> {
 // Entry points
 // ---------------------------------------------------------------------------------------------
 
+/// Every BDC, FIN and PRE check on the world's financing lists (part of [`super::check`]).
+pub fn check(world: &World, at: Date, settings: &Settings) -> Vec<Diagnostic> {
+    check_records(world, world.financing(), at, settings)
+}
+
 /// Every BDC, FIN and PRE check on the given records, with [`FinancingSettings::default`].
 pub fn check_records(
     world: &World,

@@ -1,5 +1,6 @@
 //! The rules engine: proof plans and diagnostics, every decision citing a rule ID of
-//! `rules.md` (LIF, HER, EQV, NAM, CNDA, PSC, PEN, CAL, DEP families).
+//! `rules.md` (LIF, HER, EQV, NAM, CNDA, PSC, PEN, CAL, DEP families, and BDC, FIN, PRE for
+//! financing in [`fin`]).
 //!
 //! Everything here is pure: the [`World`] and the date `at` are parameters, there is no clock and
 //! no I/O. Diagnostics are sorted so that the output never depends on the order of the world's
@@ -139,6 +140,7 @@ pub fn check(world: &World, at: jiff::civil::Date, settings: &Settings) -> Vec<D
         out.extend(ctx.check_one(c));
     }
     out.extend(eqv::check_world(&ctx));
+    out.extend(fin::check(world, at, settings));
     normalise(out)
 }
 

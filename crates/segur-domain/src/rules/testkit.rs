@@ -298,6 +298,7 @@ pub fn world() -> World {
         pentest_forms: vec![],
         cnda_requests: vec![cnda("NIL1", "5.1", CndaStatus::PreExamen)],
         psc_habilitations: vec![],
+        ..World::default()
     }
 }
 
