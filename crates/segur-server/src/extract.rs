@@ -4,7 +4,7 @@
 //! anonymous caller (401 JSON vs. a redirect to the sign-in page). `MaybeUser` never refuses.
 //! `ApiQuery`/`ApiPath` turn axum's rejections into the API's JSON errors.
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use segur_domain::authz::Actor;
@@ -111,17 +111,6 @@ impl FromRequestParts<AppState> for MaybeUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         Ok(Self(load_user(parts, state).await.ok().flatten()))
-    }
-}
-
-impl OptionalFromRequestParts<AppState> for ApiUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(load_user(parts, state).await?.map(Self))
     }
 }
 
