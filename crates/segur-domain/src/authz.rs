@@ -32,7 +32,11 @@ pub enum Action {
     Instruct,
     /// Refer / refuse a candidature (ANS référent).
     Decide,
-    /// Financing queue (ASP).
+    /// Read financing records: an editor its own orders and requests, the ASP everyone's.
+    ReadFinancing,
+    /// Simulate and deposit payment requests (editor staff, on their own organisation).
+    DepositFinancing,
+    /// Financing queue (ASP): decide on requests, import the eligibility base.
     HandleFinancing,
 }
 
@@ -55,7 +59,11 @@ pub fn authorize(actor: &Actor, action: Action, owner: Option<&str>) -> Result<(
                 return Err(Denied::NotFound);
             }
             match action {
-                A::ReadCatalogue | A::ReadEditorData | A::WriteEditorData => Ok(()),
+                A::ReadCatalogue
+                | A::ReadEditorData
+                | A::WriteEditorData
+                | A::ReadFinancing
+                | A::DepositFinancing => Ok(()),
                 A::ManageAccounts => match actor.role {
                     Role::EditorMandataire | Role::EditorRepresentant => Ok(()),
                     _ => Err(Denied::Forbidden),
@@ -74,7 +82,7 @@ pub fn authorize(actor: &Actor, action: Action, owner: Option<&str>) -> Result<(
             _ => Err(Denied::Forbidden),
         },
         OrganisationKind::Asp => match action {
-            A::ReadCatalogue | A::HandleFinancing => Ok(()),
+            A::ReadCatalogue | A::ReadFinancing | A::HandleFinancing => Ok(()),
             _ => Err(Denied::Forbidden),
         },
         OrganisationKind::Client => match action {
@@ -115,6 +123,43 @@ mod tests {
         );
         let r = editor(Role::EditorRepresentant, "ed-a");
         assert_eq!(authorize(&r, Action::ManageAccounts, Some("ed-a")), Ok(()));
+    }
+
+    #[test]
+    fn financing_editors_deposit_their_own_the_asp_decides() {
+        let e = editor(Role::EditorSalarie, "ed-a");
+        assert_eq!(
+            authorize(&e, Action::DepositFinancing, Some("ed-a")),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&e, Action::ReadFinancing, Some("ed-b")),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            authorize(&e, Action::HandleFinancing, Some("ed-a")),
+            Err(Denied::Forbidden)
+        );
+        let asp = Actor {
+            role: Role::AspAgent,
+            organisation_id: "asp".into(),
+            organisation_kind: OrganisationKind::Asp,
+        };
+        assert_eq!(authorize(&asp, Action::ReadFinancing, Some("ed-a")), Ok(()));
+        assert_eq!(authorize(&asp, Action::HandleFinancing, None), Ok(()));
+        assert_eq!(
+            authorize(&asp, Action::DepositFinancing, Some("ed-a")),
+            Err(Denied::Forbidden)
+        );
+        let ans = Actor {
+            role: Role::AnsReferent,
+            organisation_id: "ans".into(),
+            organisation_kind: OrganisationKind::Ans,
+        };
+        assert_eq!(
+            authorize(&ans, Action::HandleFinancing, None),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod proof;
 pub mod referencing;
 pub mod rules;
 pub mod solution;
+pub mod text;
 pub mod version;
 pub mod world;
 pub mod world_file;

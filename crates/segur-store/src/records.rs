@@ -246,6 +246,8 @@ pub struct ImportSummary {
     pub cnda_requests: i64,
     pub psc_habilitations: i64,
     pub accounts: i64,
+    /// Clients, orders, Prestations and payment requests.
+    pub financing_records: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

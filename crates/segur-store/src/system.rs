@@ -133,6 +133,10 @@ impl SystemStore {
         Self { store }
     }
 
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     fn tick(&self) {
         self.store.tick();
     }
@@ -190,6 +194,7 @@ impl SystemStore {
         importer.organisations(conn, world, &mut summary).await?;
         importer.catalogue(conn, world, &mut summary).await?;
         importer.tenants_data(conn, world, &mut summary).await?;
+        summary.financing_records = importer.financing(conn, world).await?;
 
         for (account, (login, hash)) in accounts.iter().zip(hashed) {
             self.insert_user(conn, account, &login, &hash).await?;
@@ -795,8 +800,8 @@ fn validate_world(world: &World) -> Result<(), StoreError> {
 }
 
 /// Writes the parts of a world inside the import transaction.
-struct Importer<'a> {
-    store: &'a Store,
+pub(crate) struct Importer<'a> {
+    pub(crate) store: &'a Store,
 }
 
 impl Importer<'_> {

@@ -248,6 +248,10 @@ impl TenantStore {
         &self.organisation_id
     }
 
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     fn tick(&self) {
         self.store.tick();
     }

@@ -12,6 +12,11 @@ use segur_domain::catalogue::{
     Dispositif, DispositifCode, EquivalenceList, EquivalencePair, Nature, Profile, ProofItemKey,
     ProofSpec, RemStatus, RemVersion, Requirement, RequirementId, Scenario, Wave,
 };
+use segur_domain::financing::request::{FORMAT_V1, RequestDocument, parse_document};
+use segur_domain::financing::{
+    Client, ClientKind, EligibilityRow, Money, Prestation, RequestDecision, RequestStatus,
+    StructureId,
+};
 use segur_domain::org::{OrganisationKind, Role, Siren};
 use segur_domain::proof::ProofStatus;
 use segur_domain::referencing::{Nru, Referencing, ReferencingStatus};
@@ -1809,6 +1814,263 @@ on_every_backend! {
     lif_candidature_transitions_are_audited => check_lif_candidature_transitions_are_audited;
     constant_query_count => check_constant_query_count;
     blobs_are_per_tenant => check_blobs_are_per_tenant;
+    fin_04_requests_deposit_decide_amend_and_isolation => check_fin_04_requests;
+    fin_03_eligibility_base_import_and_search => check_fin_03_clients;
+    fin_world_financing_lists_are_imported => check_fin_world_import;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Financing
+// ---------------------------------------------------------------------------------------------
+
+fn fin_client(id: &str, name: &str) -> Client {
+    Client {
+        id: StructureId::parse(id).unwrap(),
+        kind: ClientKind::Es,
+        name: name.into(),
+        eligibility: vec![EligibilityRow {
+            dispositif: code("MDV-LGC-Va2"),
+            activity: None,
+            cap_ht: Money::parse("5000.00").unwrap(),
+            cap_ttc: None,
+            cap_va1va2_extra_ht: None,
+        }],
+        va1_financed: vec![],
+        paid_own_va1_update: false,
+    }
+}
+
+fn fin_document(
+    editor: &str,
+    request: &str,
+    order: &str,
+    amount_ht: &str,
+    amount_ttc: &str,
+) -> RequestDocument {
+    parse_document(
+        &serde_json::json!({
+            "format": FORMAT_V1, "id": request, "kind": "advance", "deposited_on": "2026-05-02",
+            "order": { "id": order, "client": "finess_et:750712184", "dispositif": "MDV-LGC-Va2",
+                       "prestation": "va2", "emitted_on": "2026-05-01", "signed_on": "2026-05-01",
+                       "amount_ht": amount_ht, "amount_ttc": amount_ttc },
+            "attachments": [{ "kind": "bon_de_commande", "name": "bc.pdf", "sha256": "0".repeat(64) }]
+        }),
+        editor,
+        d(2026, 5, 2),
+    )
+    .unwrap()
+}
+
+async fn check_fin_04_requests(store: Store, _url: String) {
+    loaded(&store).await;
+    let a = store.tenant("ed-a");
+    let b = store.tenant("ed-b");
+    let system = store.system();
+    let who = AuditEntry::new("", "");
+
+    let doc = fin_document("ed-a", "DA-1", "BC-1", "1000.00", "1200.00");
+    let rec = a
+        .deposit_request(&doc, &doc.request, false, &who)
+        .await
+        .unwrap();
+    assert_eq!(rec.request.status, RequestStatus::Deposited);
+    assert_eq!(rec.amount_ht.to_string(), "1000.00");
+    assert_eq!(rec.organisation_name, "Éditeur A");
+    assert_eq!(rec.document.as_ref().unwrap()["order"]["id"], "BC-1");
+    // Same identifier again: a conflict, not a silent overwrite.
+    assert!(matches!(
+        a.deposit_request(&doc, &doc.request, false, &who).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Another editor may reuse the identifier: identifiers are per editor.
+    let doc_b = fin_document("ed-b", "DA-1", "BC-1", "2000.00", "2400.00");
+    b.deposit_request(&doc_b, &doc_b.request, false, &who)
+        .await
+        .unwrap();
+    // Isolation: each editor sees its own only; a document of another editor is refused.
+    assert_eq!(a.list_requests().await.unwrap().len(), 1);
+    assert_eq!(
+        a.list_orders().await.unwrap()[0].amount_ht.to_string(),
+        "1000.00"
+    );
+    assert_eq!(
+        b.get_request("DA-1").await.unwrap().amount_ht.to_string(),
+        "2000.00"
+    );
+    assert_eq!(b.get_request("DA-2").await, Err(StoreError::NotFound));
+    assert!(
+        b.deposit_request(&doc, &doc.request, false, &who)
+            .await
+            .is_err()
+    );
+
+    // The ASP sees both, filters by status, decides through the domain's transitions.
+    let all = system.list_requests(None, Page::new(50, 0)).await.unwrap();
+    assert_eq!(all.total, 2);
+    let validated = system
+        .decide_request("ed-a", "DA-1", RequestDecision::Validate, &who)
+        .await
+        .unwrap();
+    assert_eq!(validated.request.status, RequestStatus::Validated);
+    assert!(validated.decided_at.is_some());
+    assert!(matches!(
+        system
+            .decide_request("ed-a", "DA-1", RequestDecision::Validate, &who)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        system
+            .decide_request("ed-c", "DA-1", RequestDecision::Validate, &who)
+            .await,
+        Err(StoreError::NotFound)
+    );
+    let deposited = system
+        .list_requests(Some("deposited"), Page::new(50, 0))
+        .await
+        .unwrap();
+    assert_eq!(deposited.total, 1);
+    assert_eq!(deposited.items[0].organisation_id, "ed-b");
+
+    // Sent back, then amended: same request, status déposée again, one avenant.
+    system
+        .decide_request(
+            "ed-b",
+            "DA-1",
+            RequestDecision::SendBack {
+                motivation: "BC non signé".into(),
+            },
+            &who,
+        )
+        .await
+        .unwrap();
+    let sent_back = b.get_request("DA-1").await.unwrap();
+    assert_eq!(
+        sent_back.request.status,
+        RequestStatus::AModifier {
+            motivation: "BC non signé".into()
+        }
+    );
+    let fixed = fin_document("ed-b", "DA-1", "BC-1", "1500.00", "1800.00");
+    let mut amended = sent_back.request.clone();
+    amended.amend(d(2026, 5, 10), "avenant".into()).unwrap();
+    let rec = b
+        .deposit_request(&fixed, &amended, true, &who)
+        .await
+        .unwrap();
+    assert_eq!(rec.request.status, RequestStatus::Deposited);
+    assert_eq!(rec.request.amendments.len(), 1);
+    assert_eq!(rec.amount_ht.to_string(), "1500.00");
+    // An amendment of a request no longer « à modifier » is a conflict.
+    assert!(matches!(
+        b.deposit_request(&fixed, &amended, true, &who).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Totals per SONS, month and status, in cents-exact euros.
+    let totals = system.financing_totals().await.unwrap();
+    let sum: u64 = totals.iter().map(|t| t.amount_ht.cents()).sum();
+    assert_eq!(sum, 250_000);
+    assert!(
+        totals
+            .iter()
+            .all(|t| t.month == "2026-05" && t.dispositif == "MDV-LGC-Va2")
+    );
+    assert_eq!(a.financing_totals().await.unwrap().len(), 1);
+
+    // Every change is in the audit chain, which still verifies.
+    let audit = system.list_audit(Page::new(500, 0)).await.unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    for action in [
+        "financing.request.deposit",
+        "financing.request.validate",
+        "financing.request.send_back",
+        "financing.request.amend",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+    assert_eq!(system.verify_audit_chain().await.unwrap(), None);
+
+    // The ASP's view of every editor, and each editor's own world for the checks.
+    let every = system.all_financing().await.unwrap();
+    assert_eq!(every.orders.len(), 2);
+    assert_eq!(every.payment_requests.len(), 2);
+    let world_a = a.financing_world().await.unwrap();
+    assert!(world_a.candidatures.iter().all(|c| c.editor == "ed-a"));
+    let world_all = system.financing_world().await.unwrap();
+    assert!(world_all.candidatures.len() > world_a.candidatures.len());
+}
+
+async fn check_fin_03_clients(store: Store, _url: String) {
+    loaded(&store).await;
+    let system = store.system();
+    let who = AuditEntry::new("", "base test");
+    let first = system
+        .import_clients(
+            &[
+                fin_client("finess_et:750712184", "Hôpital Étoile"),
+                fin_client("siret:73282932000074", "Cabinet Lune"),
+            ],
+            &who,
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.inserted, first.updated), (2, 0));
+    let mut changed = fin_client("finess_et:750712184", "Hôpital Étoile du Nord");
+    changed.eligibility[0].cap_ht = Money::parse("7000.00").unwrap();
+    let second = system.import_clients(&[changed], &who).await.unwrap();
+    assert_eq!((second.inserted, second.updated), (0, 1));
+    let found = system
+        .list_clients(Some("etoile"), Page::new(10, 0))
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].name, "Hôpital Étoile du Nord");
+    assert_eq!(found.items[0].eligibility[0].cap_ht.to_string(), "7000.00");
+    assert_eq!(system.all_clients().await.unwrap().len(), 2);
+    let audit = system.list_audit(Page::new(500, 0)).await.unwrap();
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "financing.clients.import")
+            .count(),
+        2
+    );
+}
+
+async fn check_fin_world_import(store: Store, _url: String) {
+    let mut world = test_world();
+    world.clients = vec![fin_client("finess_et:750712184", "Hôpital")];
+    let doc = fin_document("ed-a", "DA-9", "BC-9", "1000.00", "1200.00");
+    world.orders = vec![doc.order.clone()];
+    world.payment_requests = vec![doc.request.clone()];
+    world.prestations = vec![Prestation {
+        order: "BC-9".into(),
+        started_on: Some(d(2026, 5, 3)),
+        installed_on: None,
+        pv: None,
+        va_signed_on: None,
+        ended_on: None,
+        content: None,
+    }];
+    let summary = store
+        .system()
+        .import_world(&world, &accounts())
+        .await
+        .unwrap();
+    assert_eq!(summary.financing_records, 4);
+    let a = store.tenant("ed-a");
+    assert_eq!(a.list_orders().await.unwrap(), world.orders);
+    assert_eq!(a.list_prestations().await.unwrap(), world.prestations);
+    assert_eq!(
+        a.list_requests().await.unwrap()[0].request,
+        world.payment_requests[0]
+    );
+    assert!(store.tenant("ed-b").list_orders().await.unwrap().is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,13 +24,16 @@
 //! assert_eq!(order.amounts().check_vat(VatRate::STANDARD), Ok(()));
 //! ```
 
+pub mod eligibility;
 mod model;
 mod money;
+pub mod request;
 mod structure;
 
 pub use model::{
     Amendment, Client, ClientKind, EligibilityRow, FinancingRecords, Order, OrderConditions,
-    PaymentRequest, Prestation, PrestationContent, PrestationType, Pv, RequestKind, RequestStatus,
+    PaymentRequest, Prestation, PrestationContent, PrestationType, Pv, RequestDecision,
+    RequestKind, RequestStatus, TransitionRefused,
 };
 pub use money::{HtTtc, Money, VatRate};
 pub use structure::{Rpps, Siret, StructureId};

@@ -205,6 +205,86 @@ impl RequestStatus {
     }
 }
 
+/// What the ASP decides on a deposited request (FIN-04).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestDecision {
+    /// Déposée → validée.
+    Validate,
+    /// Déposée → à modifier, with the reason the editor must read.
+    SendBack { motivation: String },
+    /// Validée → décidée et payée.
+    MarkPaid,
+}
+
+impl RequestDecision {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RequestDecision::Validate => "validate",
+            RequestDecision::SendBack { .. } => "send_back",
+            RequestDecision::MarkPaid => "mark_paid",
+        }
+    }
+}
+
+/// A decision or amendment that the request's status does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("demande {id} « {status} » : {what}")]
+pub struct TransitionRefused {
+    pub id: String,
+    pub status: &'static str,
+    pub what: String,
+}
+
+impl PaymentRequest {
+    /// Applies an ASP decision: validate or send back a deposited request, mark a validated
+    /// one paid. Anything else is refused, and a send-back needs a motivation.
+    pub fn decide(&mut self, decision: RequestDecision) -> Result<(), TransitionRefused> {
+        let refused = |r: &PaymentRequest, what: &str| TransitionRefused {
+            id: r.id.clone(),
+            status: r.status.label_fr(),
+            what: what.to_owned(),
+        };
+        self.status = match (&self.status, decision) {
+            (RequestStatus::Deposited, RequestDecision::Validate) => RequestStatus::Validated,
+            (RequestStatus::Deposited, RequestDecision::SendBack { motivation }) => {
+                let motivation = motivation.trim().to_owned();
+                if motivation.is_empty() {
+                    return Err(refused(self, "un renvoi « à modifier » doit être motivé"));
+                }
+                RequestStatus::AModifier { motivation }
+            }
+            (RequestStatus::Validated, RequestDecision::MarkPaid) => RequestStatus::DecideeEtPayee,
+            (_, RequestDecision::Validate | RequestDecision::SendBack { .. }) => {
+                return Err(refused(
+                    self,
+                    "seule une demande déposée peut être validée ou renvoyée",
+                ));
+            }
+            (_, RequestDecision::MarkPaid) => {
+                return Err(refused(
+                    self,
+                    "seule une demande validée peut être décidée et payée",
+                ));
+            }
+        };
+        Ok(())
+    }
+
+    /// Records an avenant: a request sent back « à modifier » is deposited again on `on`.
+    pub fn amend(&mut self, on: Date, description: String) -> Result<(), TransitionRefused> {
+        if !matches!(self.status, RequestStatus::AModifier { .. }) {
+            return Err(TransitionRefused {
+                id: self.id.clone(),
+                status: self.status.label_fr(),
+                what: "un avenant n'est possible que sur une demande « à modifier »".to_owned(),
+            });
+        }
+        self.status = RequestStatus::Deposited;
+        self.amendments.push(Amendment { on, description });
+        Ok(())
+    }
+}
+
 /// An avenant to a request: a correction deposited after "à modifier".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -395,6 +475,39 @@ mod tests {
         let back: PaymentRequest =
             serde_json::from_value(serde_json::to_value(&ok).unwrap()).unwrap();
         assert_eq!(back, ok);
+    }
+
+    #[test]
+    fn fin_04_status_transitions() {
+        let mut r = PaymentRequest {
+            id: "DA-1".into(),
+            order: "BC-1".into(),
+            kind: RequestKind::Advance,
+            status: RequestStatus::Deposited,
+            deposited_on: jiff::civil::date(2026, 5, 1),
+            amendments: vec![],
+        };
+        assert!(r.decide(RequestDecision::MarkPaid).is_err());
+        assert!(r.amend(jiff::civil::date(2026, 5, 2), "x".into()).is_err());
+        let blank = r.decide(RequestDecision::SendBack {
+            motivation: "  ".into(),
+        });
+        assert!(blank.unwrap_err().to_string().contains("motivé"));
+        r.decide(RequestDecision::SendBack {
+            motivation: "RIB illisible".into(),
+        })
+        .unwrap();
+        assert_eq!(r.status.as_str(), "a_modifier");
+        assert!(r.decide(RequestDecision::Validate).is_err());
+        r.amend(jiff::civil::date(2026, 5, 3), "RIB lisible".into())
+            .unwrap();
+        assert_eq!(r.status, RequestStatus::Deposited);
+        assert_eq!(r.amendments.len(), 1);
+        r.decide(RequestDecision::Validate).unwrap();
+        assert!(r.decide(RequestDecision::Validate).is_err());
+        r.decide(RequestDecision::MarkPaid).unwrap();
+        assert_eq!(r.status, RequestStatus::DecideeEtPayee);
+        assert!(r.decide(RequestDecision::MarkPaid).is_err());
     }
 
     #[test]

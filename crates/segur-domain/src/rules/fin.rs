@@ -8,7 +8,7 @@
 //! Choices where the texts are silent, each marked [default] in the messages' rule docs:
 //! - a deadline milestone (D4, D5, D6) is the last allowed day: an event dated on D4 itself is in
 //!   time, whatever time of day D4 carries, since events are dated by day
-//!   ([`FinancingSettings::deadline_day_allowed`]);
+//!   ([`RuleSettings::fin_deadline_day_allowed`]);
 //! - an order is "signed before referencing" when it is signed strictly before the date of the
 //!   solution's referencing, or while no referencing is known;
 //! - BDC-02 counts calendar days from signature to complete deposit: 120 is in time, 121 late;
@@ -21,40 +21,15 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
-use super::settings::{CalendarChoice, Settings};
+use super::settings::{CalendarChoice, RuleSettings, Settings};
 use super::{Diagnostic, Severity, normalise};
 use crate::calendar::{Calendar, CalendarHistory, Milestone};
 use crate::catalogue::DispositifCode;
 use crate::financing::{
     Client, FinancingRecords, Money, Order, PaymentRequest, Prestation, PrestationType,
-    RequestKind, RequestStatus, StructureId, VatRate,
+    RequestKind, RequestStatus, StructureId,
 };
 use crate::world::{World, WorldCandidature};
-
-/// Choices of the financing rules not (yet) in [`crate::rules::RuleSettings`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FinancingSettings {
-    /// FIN-03: VAT rate of the amounts [20 %].
-    pub vat: VatRate,
-    /// BDC-04, PRE-02, FIN-04: an event dated on the deadline milestone itself is in time
-    /// [default: true].
-    pub deadline_day_allowed: bool,
-    /// PRE-03: recommended observation between complete installation and a pilot VA [14 days].
-    pub pre03_observation_days: i32,
-    /// PRE-04: longest financed duration of rights of use and corrective maintenance [5 years].
-    pub pre04_max_years: u8,
-}
-
-impl Default for FinancingSettings {
-    fn default() -> Self {
-        Self {
-            vat: VatRate::STANDARD,
-            deadline_day_allowed: true,
-            pre03_observation_days: 14,
-            pre04_max_years: 5,
-        }
-    }
-}
 
 /// A world, its financing records, the check date and settings, with lookups.
 pub struct FinContext<'a> {
@@ -62,7 +37,6 @@ pub struct FinContext<'a> {
     pub records: FinancingRecords<'a>,
     pub at: Date,
     pub settings: &'a Settings,
-    pub fin: FinancingSettings,
     histories: BTreeMap<DispositifCode, CalendarHistory>,
     clients: BTreeMap<&'a StructureId, &'a Client>,
     orders: BTreeMap<&'a str, &'a Order>,
@@ -74,7 +48,6 @@ impl<'a> FinContext<'a> {
         records: FinancingRecords<'a>,
         at: Date,
         settings: &'a Settings,
-        fin: FinancingSettings,
     ) -> Self {
         let mut histories = BTreeMap::new();
         for o in records.orders {
@@ -87,7 +60,6 @@ impl<'a> FinContext<'a> {
             records,
             at,
             settings,
-            fin,
             histories,
             clients: records.clients.iter().map(|c| (&c.id, c)).collect(),
             orders: records.orders.iter().map(|o| (o.id.as_str(), o)).collect(),
@@ -116,9 +88,15 @@ impl<'a> FinContext<'a> {
         self.calendar(dispositif, on)?.date(m).map(|d| d.date())
     }
 
-    /// `day` is past the deadline `limit` (see [`FinancingSettings::deadline_day_allowed`]).
-    fn late(&self, day: Date, limit: Date) -> bool {
-        if self.fin.deadline_day_allowed {
+    /// The settings of a dispositif's rules.
+    pub fn rules(&self, dispositif: &DispositifCode) -> &'a RuleSettings {
+        self.settings.get(dispositif)
+    }
+
+    /// `day` is past the deadline `limit` of `dispositif` (see
+    /// [`RuleSettings::fin_deadline_day_allowed`]).
+    fn late(&self, dispositif: &DispositifCode, day: Date, limit: Date) -> bool {
+        if self.rules(dispositif).fin_deadline_day_allowed {
             day > limit
         } else {
             day >= limit
@@ -187,15 +165,15 @@ fn fr(d: Date) -> String {
     d.strftime("%d/%m/%Y").to_string()
 }
 
-fn order_subject(o: &Order) -> String {
+pub(crate) fn order_subject(o: &Order) -> String {
     format!("commande {}", o.id)
 }
 
-fn request_subject(r: &PaymentRequest) -> String {
+pub(crate) fn request_subject(r: &PaymentRequest) -> String {
     format!("demande {}", r.id)
 }
 
-fn prestation_subject(p: &Prestation) -> String {
+pub(crate) fn prestation_subject(p: &Prestation) -> String {
     format!("prestation {}", p.order)
 }
 
@@ -351,7 +329,7 @@ pub fn bdc_04_signed_and_deposited_by_d4(ctx: &FinContext, o: &Order) -> Vec<Dia
     match o.signed_on {
         Some(s) => {
             if let Some(d4) = ctx.milestone(&o.dispositif, Milestone::D4, s)
-                && ctx.late(s, d4)
+                && ctx.late(&o.dispositif, s, d4)
             {
                 out.push(err(
                     format!("signée le {}, après D4 ({})", fr(s), fr(d4)),
@@ -366,7 +344,7 @@ pub fn bdc_04_signed_and_deposited_by_d4(ctx: &FinContext, o: &Order) -> Vec<Dia
                     format!("deposited on {dep} without being signed"),
                 ));
             } else if let Some(d4) = d4_now
-                && ctx.late(ctx.at, d4)
+                && ctx.late(&o.dispositif, ctx.at, d4)
             {
                 out.push(err(
                     format!("non signée et D4 ({}) est passée", fr(d4)),
@@ -379,7 +357,7 @@ pub fn bdc_04_signed_and_deposited_by_d4(ctx: &FinContext, o: &Order) -> Vec<Dia
     match deposited {
         Some(dep) => {
             if let Some(d4) = ctx.milestone(&o.dispositif, Milestone::D4, dep)
-                && ctx.late(dep, d4)
+                && ctx.late(&o.dispositif, dep, d4)
             {
                 out.push(err(
                     format!(
@@ -399,7 +377,7 @@ pub fn bdc_04_signed_and_deposited_by_d4(ctx: &FinContext, o: &Order) -> Vec<Dia
         }
         None => {
             if let Some(d4) = d4_now
-                && ctx.late(ctx.at, d4)
+                && ctx.late(&o.dispositif, ctx.at, d4)
             {
                 out.push(err(
                     format!("signée mais non déposée et D4 ({}) est passée", fr(d4)),
@@ -563,18 +541,19 @@ pub fn fin_02_va1va2_eligibility(ctx: &FinContext, o: &Order) -> Vec<Diagnostic>
 pub fn fin_03_amounts_and_caps(ctx: &FinContext, o: &Order) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let amounts = o.amounts();
-    if let Err(expected) = amounts.check_vat(ctx.fin.vat) {
+    let vat = ctx.rules(&o.dispositif).fin03_vat_rate;
+    if let Err(expected) = amounts.check_vat(vat) {
         out.push(Diagnostic::new(
             "FIN-03",
             Severity::Error,
             order_subject(o),
             format!(
                 "montant TTC {} € ≠ HT {} € × (1 + {} %) = {} €",
-                amounts.ttc, amounts.ht, ctx.fin.vat, expected
+                amounts.ttc, amounts.ht, vat, expected
             ),
             format!(
                 "TTC amount {} € ≠ HT {} € × (1 + {} %) = {} €",
-                amounts.ttc, amounts.ht, ctx.fin.vat, expected
+                amounts.ttc, amounts.ht, vat, expected
             ),
         ));
     }
@@ -627,7 +606,7 @@ pub fn fin_03_amounts_and_caps(ctx: &FinContext, o: &Order) -> Vec<Diagnostic> {
         ));
     }
     if let Some(cap_ttc) = row.cap_ttc
-        && let Some(cap) = cap_ttc.checked_add(ctx.fin.vat.ttc(extra))
+        && let Some(cap) = cap_ttc.checked_add(vat.ttc(extra))
         && amounts.ttc > cap
     {
         out.push(Diagnostic::new(
@@ -733,7 +712,7 @@ pub fn fin_04_payment_requests(ctx: &FinContext, r: &PaymentRequest) -> Vec<Diag
             )),
         }
         if let Some(d6) = ctx.milestone(&o.dispositif, Milestone::D6, r.deposited_on)
-            && ctx.late(r.deposited_on, d6)
+            && ctx.late(&o.dispositif, r.deposited_on, d6)
         {
             out.push(diag(
                 Severity::Error,
@@ -900,7 +879,7 @@ pub fn pre_02_end_by_d5_va_by_d6(ctx: &FinContext, p: &Prestation) -> Vec<Diagno
             None => return,
         };
         if let Some(limit) = ctx.milestone(&o.dispositif, m, day)
-            && ctx.late(day, limit)
+            && ctx.late(&o.dispositif, day, limit)
         {
             let (f, e) = if late_now {
                 (
@@ -987,7 +966,12 @@ pub fn pre_03_pilot_va_after_validated_pv(ctx: &FinContext, p: &Prestation) -> V
     }
     if let Some(installed) = p.installed_on {
         let days = days_between(installed, va);
-        let min = i64::from(ctx.fin.pre03_observation_days);
+        let min = ctx
+            .order(&p.order)
+            .map_or(RuleSettings::default().pre03_observation_days, |o| {
+                ctx.rules(&o.dispositif).pre03_observation_days
+            });
+        let min = i64::from(min);
         if days < min {
             out.push(Diagnostic::new(
                 "PRE-03",
@@ -1014,7 +998,11 @@ pub fn pre_04_content(ctx: &FinContext, p: &Prestation) -> Vec<Diagnostic> {
     };
     let subj = prestation_subject(p);
     let mut out = Vec::new();
-    let max = ctx.fin.pre04_max_years;
+    let max = ctx
+        .order(&p.order)
+        .map_or(RuleSettings::default().pre04_max_years, |o| {
+            ctx.rules(&o.dispositif).pre04_max_years
+        });
     let mut warn = |f: String, e: String| {
         out.push(Diagnostic::new(
             "PRE-04",
@@ -1072,25 +1060,14 @@ pub fn check(world: &World, at: Date, settings: &Settings) -> Vec<Diagnostic> {
     check_records(world, world.financing(), at, settings)
 }
 
-/// Every BDC, FIN and PRE check on the given records, with [`FinancingSettings::default`].
+/// Every BDC, FIN and PRE check on the given records. Sorted.
 pub fn check_records(
     world: &World,
     records: FinancingRecords<'_>,
     at: Date,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
-    check_records_with(world, records, at, settings, FinancingSettings::default())
-}
-
-/// Every BDC, FIN and PRE check on the given records. Sorted.
-pub fn check_records_with(
-    world: &World,
-    records: FinancingRecords<'_>,
-    at: Date,
-    settings: &Settings,
-    fin: FinancingSettings,
-) -> Vec<Diagnostic> {
-    let ctx = FinContext::new(world, records, at, settings, fin);
+    let ctx = FinContext::new(world, records, at, settings);
     let mut out = Vec::new();
     let mut no_calendar: Vec<&DispositifCode> = Vec::new();
     for o in records.orders {
@@ -1137,7 +1114,9 @@ pub fn check_records_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::financing::{ClientKind, EligibilityRow, OrderConditions, PrestationContent, Pv};
+    use crate::financing::{
+        ClientKind, EligibilityRow, OrderConditions, PrestationContent, Pv, VatRate,
+    };
     use crate::rules::testkit::{d, disp, nru, referencing, solution, world};
 
     fn m(s: &str) -> Money {
@@ -1524,6 +1503,39 @@ mod tests {
         let e = errors(&diags, "FIN-03");
         assert_eq!(e.len(), 1, "{diags:#?}");
         assert!(e[0].message_fr.contains("1200.00"), "{}", e[0].message_fr);
+    }
+
+    #[test]
+    fn fin_03_vat_rate_is_a_per_dispositif_setting() {
+        let w = with_complete(d(2026, 8, 1));
+        let mut o = order("BC-1", Some(d(2026, 6, 1)));
+        o.amount_ttc = m("1100.00");
+        let recs = Recs::orders(vec![o.clone()]);
+        let run = |settings: &Settings| {
+            check_records(
+                &w,
+                FinancingRecords {
+                    clients: &recs.clients,
+                    orders: &recs.orders,
+                    ..FinancingRecords::default()
+                },
+                AT,
+                settings,
+            )
+        };
+        assert_eq!(errors(&run(&Settings::default()), "FIN-03").len(), 1);
+        let mut ten_percent = RuleSettings::default();
+        ten_percent.fin03_vat_rate = VatRate::parse("10").unwrap();
+        let settings: Settings = serde_json::from_value(serde_json::json!({
+            "per_dispositif": { o.dispositif.to_string(): { "fin03_vat_rate": "10" } }
+        }))
+        .unwrap();
+        assert_eq!(
+            settings.get(&o.dispositif).fin03_vat_rate,
+            ten_percent.fin03_vat_rate
+        );
+        let diags = run(&settings);
+        assert!(errors(&diags, "FIN-03").is_empty(), "{diags:#?}");
     }
 
     #[test]

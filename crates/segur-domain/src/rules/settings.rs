@@ -12,6 +12,7 @@ use jiff::civil::{Date, date};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::DispositifCode;
+use crate::financing::VatRate;
 
 /// How EQV-05 compares root and candidate versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -134,6 +135,15 @@ pub struct RuleSettings {
     pub bdc03_scope: Vec<String>,
     /// BDC-03: cutoff date (orders signed strictly before it escape BDC-02) [15/04/2026].
     pub bdc03_cutoff: Date,
+    /// BDC-04, PRE-02, FIN-04: an event dated on the deadline milestone (D4, D5, D6) itself is
+    /// in time [default: true; events are dated by day].
+    pub fin_deadline_day_allowed: bool,
+    /// FIN-03: VAT rate linking HT and TTC amounts, in percent [20].
+    pub fin03_vat_rate: VatRate,
+    /// PRE-03: recommended observation between complete installation and a pilot VA, in days [14].
+    pub pre03_observation_days: u32,
+    /// PRE-04: longest financed duration of rights of use and corrective maintenance, in years [5].
+    pub pre04_max_years: u8,
 }
 
 impl Default for RuleSettings {
@@ -160,6 +170,10 @@ impl Default for RuleSettings {
             bdc02_max_days: 120,
             bdc03_scope: vec!["MDV-LGC-Va2".to_owned()],
             bdc03_cutoff: date(2026, 4, 15),
+            fin_deadline_day_allowed: true,
+            fin03_vat_rate: VatRate::STANDARD,
+            pre03_observation_days: 14,
+            pre04_max_years: 5,
         }
     }
 }
