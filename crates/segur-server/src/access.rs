@@ -54,3 +54,29 @@ pub async fn candidature_tenant(
     authorize(&actor(user), action, Some(&owner)).map_err(denied)?;
     Ok(state.store().tenant(&owner))
 }
+
+/// The caller's own financing desk: editors only (any staff role), on their organisation.
+pub fn editor_desk(
+    user: &UserRecord,
+    state: &AppState,
+    action: Action,
+) -> Result<crate::financing::EditorDesk, ApiError> {
+    if user.organisation_kind != OrganisationKind::Editor {
+        return Err(denied(Denied::Forbidden));
+    }
+    authorize(&actor(user), action, Some(&user.organisation_id)).map_err(denied)?;
+    Ok(crate::financing::EditorDesk {
+        tenant: state.store().tenant(&user.organisation_id),
+    })
+}
+
+/// The ASP's desk over every editor's financing records.
+pub fn asp_desk(
+    user: &UserRecord,
+    state: &AppState,
+) -> Result<crate::financing::AspDesk, ApiError> {
+    authorize(&actor(user), Action::HandleFinancing, None).map_err(denied)?;
+    Ok(crate::financing::AspDesk {
+        system: state.store().system(),
+    })
+}

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     InvalidParameter,
     InvalidBody,
     Conflict,
+    /// The input is well-formed but breaks a rule of the catalogue (details list them).
+    RulesFailed,
     PayloadTooLarge,
     MethodNotAllowed,
     UnsupportedMediaType,
@@ -38,6 +40,7 @@ impl ErrorCode {
             Self::InvalidParameter => "invalid_parameter",
             Self::InvalidBody => "invalid_body",
             Self::Conflict => "conflict",
+            Self::RulesFailed => "rules_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -55,6 +58,7 @@ impl ErrorCode {
             Self::InvalidParameter => StatusCode::BAD_REQUEST,
             Self::InvalidBody => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::RulesFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -76,6 +80,11 @@ pub struct ErrorBody {
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Structured reasons, when there are several (e.g. `issues` with JSON pointers and
+    /// `diagnostics` with rule IDs for a refused payment request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Debug)]
@@ -83,6 +92,7 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -91,7 +101,13 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            details: None,
         }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -114,6 +130,7 @@ impl IntoResponse for ApiError {
             error: self.code.as_str().to_owned(),
             message: self.message,
             field: self.field,
+            details: self.details,
         };
         (self.code.status(), Json(body)).into_response()
     }

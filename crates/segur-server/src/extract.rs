@@ -149,3 +149,40 @@ pub fn safe_next(next: Option<&str>) -> String {
         _ => "/tableau-de-bord".to_owned(),
     }
 }
+
+/// Request id and client address, for audit events.
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl RequestMeta {
+    /// An audit entry by `user` for this request.
+    pub fn audit(
+        &self,
+        user: &UserRecord,
+        action: &str,
+        object: impl Into<String>,
+    ) -> segur_store::AuditEntry {
+        segur_store::AuditEntry::new(action, object)
+            .by(user)
+            .with_request(self.request_id.clone(), self.ip.clone())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(64).collect());
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(Self { request_id, ip })
+    }
+}

@@ -6,6 +6,7 @@ mod assets;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod financing;
 mod openapi;
 mod pages;
 mod security;

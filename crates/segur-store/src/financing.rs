@@ -60,9 +60,12 @@ pub struct ClientImportSummary {
 /// Every editor's financing records, for the ASP's cross-editor checks (FIN-01).
 #[derive(Debug, Clone, Default)]
 pub struct AllFinancing {
+    /// Orders carry their editor.
     pub orders: Vec<Order>,
-    pub payment_requests: Vec<PaymentRequest>,
-    pub prestations: Vec<Prestation>,
+    /// (editor, request), in deposit order.
+    pub payment_requests: Vec<(String, PaymentRequest)>,
+    /// (editor, Prestation).
+    pub prestations: Vec<(String, Prestation)>,
 }
 
 /// `SELECT` of a request `r` with its organisation `o`, then the rest of the query.
@@ -226,6 +229,22 @@ async fn load_data<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
+async fn load_owned<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    sql: &'static str,
+) -> Result<Vec<(String, T)>, StoreError> {
+    store.tick();
+    let rows = sqlx::query(sql).fetch_all(store.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("organisation_id")?,
+                from_json(&r.try_get::<String, _>("data")?)?,
+            ))
+        })
+        .collect()
+}
+
 /// The shared part of a financing world: dispositifs, calendars and every referencing.
 async fn public_world(system: &SystemStore) -> Result<World, StoreError> {
     let referencings: Vec<WorldReferencing> = system
@@ -378,6 +397,26 @@ impl SystemStore {
         .await
     }
 
+    /// The clients of the base among `ids` (unknown ones are simply absent).
+    pub async fn clients_by_ids(
+        &self,
+        ids: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<Client>, StoreError> {
+        let store = self.store();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            store.tick();
+            if let Some(row) = sqlx::query("SELECT data FROM fin_clients WHERE structure_id = $1")
+                .bind(id)
+                .fetch_optional(store.pool())
+                .await?
+            {
+                out.push(from_json(&row.try_get::<String, _>("data")?)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The world the financing rules need for every editor: public data and every candidature.
     pub async fn financing_world(&self) -> Result<World, StoreError> {
         let mut world = public_world(self).await?;
@@ -400,16 +439,14 @@ impl SystemStore {
                 None,
             )
             .await?,
-            payment_requests: load_data(
+            payment_requests: load_owned(
                 store,
-                "SELECT data FROM fin_requests ORDER BY position",
-                None,
+                "SELECT organisation_id, data FROM fin_requests ORDER BY position",
             )
             .await?,
-            prestations: load_data(
+            prestations: load_owned(
                 store,
-                "SELECT data FROM fin_prestations ORDER BY organisation_id, order_id",
-                None,
+                "SELECT organisation_id, data FROM fin_prestations ORDER BY organisation_id, order_id",
             )
             .await?,
         })

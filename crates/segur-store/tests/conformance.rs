@@ -1998,6 +1998,13 @@ async fn check_fin_04_requests(store: Store, _url: String) {
     let every = system.all_financing().await.unwrap();
     assert_eq!(every.orders.len(), 2);
     assert_eq!(every.payment_requests.len(), 2);
+    assert_eq!(every.payment_requests[1].0, "ed-b");
+    let known: std::collections::BTreeSet<String> = [
+        "finess_et:750712184".to_owned(),
+        "rpps:10003456786".to_owned(),
+    ]
+    .into();
+    assert!(system.clients_by_ids(&known).await.unwrap().is_empty());
     let world_a = a.financing_world().await.unwrap();
     assert!(world_a.candidatures.iter().all(|c| c.editor == "ed-a"));
     let world_all = system.financing_world().await.unwrap();

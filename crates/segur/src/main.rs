@@ -1,4 +1,4 @@
-//! The one segur binary: `serve`, `migrate`, `demo load`, `check`, `plan`.
+//! The one segur binary: `serve`, `migrate`, `demo load`, `check`, `plan`, `finance`.
 
 mod demo_accounts;
 
@@ -43,6 +43,30 @@ enum Command {
     Check(segur::commands::check::CheckArgs),
     /// Show the proof plan of one candidature of a world file.
     Plan(segur::commands::plan::PlanArgs),
+    /// Financing: the payment-request simulator, the eligibility base.
+    Finance {
+        #[command(subcommand)]
+        command: FinanceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FinanceCommand {
+    /// Check a payment-request document (JSON) as a deposit would, without depositing it.
+    Check(segur::commands::finance::FinanceCheckArgs),
+    /// Import an eligibility base (CSV or XLSX) into the database.
+    ImportBase(ImportBaseArgs),
+}
+
+#[derive(Args)]
+struct ImportBaseArgs {
+    /// The base: CSV (`;` or `,`) or XLSX (first sheet), header row first.
+    file: PathBuf,
+    /// Read and check only; store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 #[derive(Subcommand)]
@@ -87,6 +111,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => report(segur::commands::check::run(&args)),
         Command::Plan(args) => report(segur::commands::plan::run(&args)),
+        Command::Finance {
+            command: FinanceCommand::Check(args),
+        } => report(segur::commands::finance::run(&args)),
+        Command::Finance {
+            command: FinanceCommand::ImportBase(args),
+        } => import_base(args),
         Command::Serve(args) => run_async(serve(args)),
         Command::Migrate(args) => run_async(async move {
             let store = open_store(&args).await?;
@@ -200,6 +230,84 @@ async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         summary.dispositifs, summary.candidatures, summary.proof_items, summary.accounts
     );
     Ok(true)
+}
+
+/// `segur finance import-base`: exit 0 imported (or checked), 2 when the file is refused.
+fn import_base(args: ImportBaseArgs) -> ExitCode {
+    let bytes = match std::fs::metadata(&args.file) {
+        Ok(m) if m.len() > segur_server::financing::MAX_BASE_BYTES as u64 => {
+            eprintln!(
+                "segur: erreur : {} : fichier trop volumineux (au plus {} Mio)",
+                args.file.display(),
+                segur_server::financing::MAX_BASE_BYTES / 1024 / 1024
+            );
+            return ExitCode::from(2);
+        }
+        _ => match std::fs::read(&args.file) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("segur: erreur : {} : {e}", args.file.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let parsed = match segur_server::financing::read_base(&bytes) {
+        Ok(p) => p,
+        Err(segur_server::financing::BaseImportError::Unreadable(m)) => {
+            eprintln!("segur: erreur : {} : {m}", args.file.display());
+            return ExitCode::from(2);
+        }
+        Err(segur_server::financing::BaseImportError::Invalid(errors)) => {
+            eprintln!(
+                "segur: {} : {} erreur(s), rien n'a été importé",
+                args.file.display(),
+                errors.len()
+            );
+            for e in errors.iter().take(200) {
+                eprintln!("  {e}");
+            }
+            return ExitCode::from(2);
+        }
+        Err(segur_server::financing::BaseImportError::Store(e)) => {
+            eprintln!("segur: erreur : {}", e.message);
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "segur: {} : {} ligne(s), {} structure(s){}",
+        args.file.display(),
+        parsed.rows,
+        parsed.clients.len(),
+        if parsed.ignored_columns.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", colonnes ignorées : {}",
+                parsed.ignored_columns.join(", ")
+            )
+        }
+    );
+    if args.dry_run {
+        println!("segur: vérification seule, rien n'a été enregistré");
+        return ExitCode::SUCCESS;
+    }
+    let name = args.file.display().to_string();
+    run_async(async move {
+        let store = open_store(&args.storage).await?;
+        let entry = segur_store::AuditEntry::new(
+            "financing.clients.import",
+            format!("base « {name} » (ligne de commande)"),
+        );
+        let s = store
+            .system()
+            .import_clients(&parsed.clients, &entry)
+            .await?;
+        println!(
+            "segur: base importée : {} structure(s) ajoutée(s), {} mise(s) à jour",
+            s.inserted, s.updated
+        );
+        Ok(())
+    })
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

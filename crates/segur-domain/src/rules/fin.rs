@@ -1524,8 +1524,10 @@ mod tests {
             )
         };
         assert_eq!(errors(&run(&Settings::default()), "FIN-03").len(), 1);
-        let mut ten_percent = RuleSettings::default();
-        ten_percent.fin03_vat_rate = VatRate::parse("10").unwrap();
+        let ten_percent = RuleSettings {
+            fin03_vat_rate: VatRate::parse("10").unwrap(),
+            ..RuleSettings::default()
+        };
         let settings: Settings = serde_json::from_value(serde_json::json!({
             "per_dispositif": { o.dispositif.to_string(): { "fin03_vat_rate": "10" } }
         }))

@@ -3,6 +3,7 @@
 
 pub mod candidatures;
 pub mod catalogue;
+pub mod financing;
 pub mod health;
 pub mod me;
 pub mod rules;
@@ -32,6 +33,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(candidatures::list_solutions))
         .routes(routes!(rules::list_rules))
         .routes(routes!(rules::get_rule))
+        .routes(routes!(financing::get_schema))
+        .routes(routes!(financing::simulate))
+        .routes(routes!(financing::deposit, financing::list_requests))
+        .routes(routes!(financing::batch_validate))
+        .routes(routes!(financing::get_request))
+        .routes(routes!(financing::decide))
+        .routes(routes!(financing::list_orders))
+        .routes(routes!(financing::totals))
+        .routes(routes!(financing::list_clients))
+        .routes(routes!(financing::import_clients))
+        .routes(routes!(financing::export))
 }
 
 /// Pagination parameters shared by every list.

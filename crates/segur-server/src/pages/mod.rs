@@ -4,6 +4,7 @@ mod auth;
 mod candidature;
 mod catalogue;
 mod dashboard;
+mod financing;
 mod home;
 mod rules;
 
@@ -34,6 +35,25 @@ pub fn router() -> Router<AppState> {
         )
         .route("/catalogue/exigence", get(catalogue::requirement))
         .route("/catalogue/exigences", get(catalogue::search))
+        .route("/financement", get(financing::editor_overview))
+        .route(
+            "/financement/simulateur",
+            get(financing::simulator_form).post(financing::simulator_submit),
+        )
+        .route("/asp/financement", get(financing::asp_queue))
+        .route("/asp/financement/validation", post(financing::asp_batch))
+        .route(
+            "/asp/financement/demandes/{organisation}/{id}",
+            get(financing::asp_request),
+        )
+        .route(
+            "/asp/financement/demandes/{organisation}/{id}/decision",
+            post(financing::asp_decide),
+        )
+        .route(
+            "/asp/financement/base",
+            get(financing::asp_base_form).post(financing::asp_base_import),
+        )
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))
 }

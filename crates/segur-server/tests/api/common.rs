@@ -177,6 +177,43 @@ impl TestApp {
             .await
     }
 
+    /// POSTs a body with a content type; returns status and body parsed as JSON.
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        cookie: Option<&str>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut b = Request::post(path).header(header::CONTENT_TYPE, content_type);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        let resp = self.send(b.body(Body::from(body)).unwrap()).await;
+        let status = resp.status();
+        let text = body_text(resp).await;
+        (
+            status,
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{path}: invalid JSON {e}: {text}")),
+        )
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        cookie: Option<&str>,
+    ) -> (StatusCode, serde_json::Value) {
+        self.post_bytes(
+            path,
+            "application/json",
+            body.to_string().into_bytes(),
+            cookie,
+        )
+        .await
+    }
+
     /// Signs in through the real form and returns the `Cookie` header value to reuse.
     pub async fn login(&self, login: &str) -> String {
         let resp = self

@@ -7,5 +7,6 @@ mod auth;
 mod candidatures;
 mod catalogue;
 mod errors;
+mod financing;
 mod openapi;
 mod pages;

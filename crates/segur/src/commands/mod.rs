@@ -6,6 +6,7 @@
 //! the command line) is invalid.
 
 pub mod check;
+pub mod finance;
 pub mod plan;
 
 use std::process::ExitCode;
