@@ -219,9 +219,9 @@ async function h1Text(page) {
 
 /** Submits the login form and waits for the page the server answers with (a redirect to the
  *  dashboard, or the form again with an error). */
-async function login(page, base, password) {
+async function login(page, base, password, who = DEMO_LOGIN) {
   await page.goto(`${base}/connexion`);
-  await page.locator('#login').fill(DEMO_LOGIN);
+  await page.locator('#login').fill(who);
   await page.locator('#password').fill(password);
   await Promise.all([
     page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
@@ -439,6 +439,73 @@ async function strictCsp(browser, base) {
   });
 }
 
+async function financing(browser, base) {
+  await scenario('financing: the editor simulates a request, the ASP validates one (WCAG 2.1 AA)', async (step) => {
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+
+      await step('the editor opens "Financement" from the navigation and sees its orders', async () => {
+        await login(page, base, DEMO_PASSWORD);
+        await page.waitForURL((u) => u.pathname === '/tableau-de-bord');
+        await page.getByRole('link', { name: 'Financement' }).first().click();
+        await page.waitForURL((u) => u.pathname === '/financement');
+        const h1 = await h1Text(page);
+        assert(h1.includes('Financement'), `financing <h1> is "${h1}"`);
+        assert((await page.getByText('BC-MLM-001').count()) >= 1, 'order BC-MLM-001 is not listed');
+        assert((await page.locator('svg[role="img"] title').count()) >= 1, 'the chart has no accessible title');
+        await checkA11y(page);
+        watch.assertClean('editor financing page');
+      });
+
+      await step('the simulator locates a malformed amount by its JSON pointer', async () => {
+        await page.getByRole('link', { name: 'Simuler ou déposer une demande' }).click();
+        await page.waitForURL((u) => u.pathname === '/financement/simulateur');
+        const area = page.locator('#document');
+        const doc = JSON.parse(await area.inputValue());
+        doc.order.amount_ht = '1000.5';
+        await area.fill(JSON.stringify(doc, null, 2));
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Simuler' }).click(),
+        ]);
+        await page.waitForLoadState('load');
+        assert((await page.getByText('/order/amount_ht').count()) >= 1, 'no issue at /order/amount_ht');
+        await checkA11y(page);
+        watch.assertClean('simulator with results');
+      });
+
+      await step('the ASP agent validates a clean request from its queue', async () => {
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Se déconnecter' }).click(),
+        ]);
+        await login(page, base, DEMO_PASSWORD, 'agent@asp.demo');
+        await page.goto(`${base}/asp/financement`);
+        const h1 = await h1Text(page);
+        assert(h1.includes('File des demandes'), `queue <h1> is "${h1}"`);
+        await checkA11y(page);
+        await page.locator('a[href="/asp/financement/demandes/ed-monlps/DA-MLM-001"]').click();
+        await page.waitForURL((u) => u.pathname === '/asp/financement/demandes/ed-monlps/DA-MLM-001');
+        await checkA11y(page);
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Valider la demande' }).click(),
+        ]);
+        await page.waitForLoadState('load');
+        assert((await page.getByText('Décision enregistrée : validée').count()) >= 1, 'no confirmation of the validation');
+        await checkA11y(page);
+        await page.goto(`${base}/asp/financement/base`);
+        await checkA11y(page);
+        watch.assertClean('ASP financing pages');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -471,6 +538,7 @@ async function main() {
     await journeyWithoutJavaScript(browser, server.url);
     await signInRoundTrip(browser, server.url);
     await strictCsp(browser, server.url);
+    await financing(browser, server.url);
     if (server.child.exitCode !== null) {
       failed += 1;
       failures.push(`server exited during the test (code ${server.child.exitCode})`);
