@@ -500,6 +500,25 @@ async function financing(browser, base) {
         await checkA11y(page);
         watch.assertClean('ASP financing pages');
       });
+
+      await step('the ANS validates a pilot site\'s PV (PRE-03)', async () => {
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Se déconnecter' }).click(),
+        ]);
+        await login(page, base, DEMO_PASSWORD, 'instructeur@ans.demo');
+        await page.getByRole('link', { name: 'PV pilotes' }).first().click();
+        await page.waitForURL((u) => u.pathname === '/ans/pv-pilotes');
+        await checkA11y(page);
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Valider le PV de la commande BC-MLM-001' }).click(),
+        ]);
+        await page.waitForLoadState('load');
+        assert((await page.getByText('PV pilote de la commande BC-MLM-001 validé').count()) >= 1, 'no confirmation of the PV validation');
+        await checkA11y(page);
+        watch.assertClean('ANS pilot PV page');
+      });
     } finally {
       await context.close();
     }

@@ -80,3 +80,17 @@ pub fn asp_desk(
         system: state.store().system(),
     })
 }
+
+/// The ANS's desk for pilot PVs (instructeurs and référents).
+pub fn ans_pilot_desk(
+    user: &UserRecord,
+    state: &AppState,
+) -> Result<crate::financing::AnsPilotDesk, ApiError> {
+    if user.organisation_kind != OrganisationKind::Ans {
+        return Err(denied(Denied::Forbidden));
+    }
+    authorize(&actor(user), Action::Instruct, None).map_err(denied)?;
+    Ok(crate::financing::AnsPilotDesk {
+        system: state.store().system(),
+    })
+}

@@ -67,6 +67,36 @@ async fn clients_for(
     system.clients_by_ids(&ids).await
 }
 
+/// The ANS alone records when it validated a pilot PV (PRE-03): whatever date a document
+/// states is replaced by the one on record for that order (or removed when there is none).
+fn with_recorded_pilot_validation(
+    doc: &serde_json::Value,
+    prestations: &[Prestation],
+) -> serde_json::Value {
+    let mut doc = doc.clone();
+    let order = doc["order"]["id"].as_str().unwrap_or_default().to_owned();
+    let recorded = prestations
+        .iter()
+        .find(|p| p.order == order)
+        .and_then(|p| p.pv.as_ref())
+        .and_then(|pv| pv.ans_validated_on);
+    if let Some(pv) = doc
+        .get_mut("prestation")
+        .and_then(|p| p.get_mut("pv"))
+        .and_then(|pv| pv.as_object_mut())
+    {
+        match recorded {
+            Some(d) => {
+                pv.insert("ans_validated_on".into(), d.to_string().into());
+            }
+            None => {
+                pv.remove("ans_validated_on");
+            }
+        }
+    }
+    doc
+}
+
 /// One editor's financing.
 pub struct EditorDesk {
     pub(crate) tenant: TenantStore,
@@ -131,6 +161,7 @@ impl EditorDesk {
     ) -> Result<Simulation, ApiError> {
         let (world, clients, orders, requests, prestations) =
             self.context(state, Some(doc)).await?;
+        let doc = &with_recorded_pilot_validation(doc, &prestations);
         let records = FinancingRecords {
             clients: &clients,
             orders: &orders,
@@ -156,6 +187,7 @@ impl EditorDesk {
     ) -> Result<Deposit, ApiError> {
         let (world, clients, orders, requests, prestations) =
             self.context(state, Some(doc)).await?;
+        let doc = &with_recorded_pilot_validation(doc, &prestations);
         let records = FinancingRecords {
             clients: &clients,
             orders: &orders,
@@ -726,4 +758,31 @@ fn requests_xlsx(records: &[RequestRecord]) -> Result<Vec<u8>, rust_xlsxwriter::
     }
     sheet.autofit();
     book.save_to_buffer()
+}
+
+/// The ANS's view of pilot sites' PVs (PRE-03).
+pub struct AnsPilotDesk {
+    pub(crate) system: SystemStore,
+}
+
+impl AnsPilotDesk {
+    pub async fn list(&self) -> Result<Vec<segur_store::PilotPv>, ApiError> {
+        Ok(self.system.list_pilot_pvs().await?)
+    }
+
+    pub async fn validate(
+        &self,
+        state: &AppState,
+        organisation: &str,
+        order: &str,
+        audit: &AuditEntry,
+    ) -> Result<Prestation, ApiError> {
+        self.system
+            .validate_pilot_pv(organisation, order, state.today(), audit)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ApiError::not_found("prestation"),
+                e => e.into(),
+            })
+    }
 }

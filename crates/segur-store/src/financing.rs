@@ -766,3 +766,100 @@ impl Importer<'_> {
         Ok(n)
     }
 }
+
+/// A pilot site's PV, for the ANS (PRE-03).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PilotPv {
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub prestation: Prestation,
+}
+
+impl SystemStore {
+    /// Prestations whose PV is a pilot's, validated or not, by editor then order.
+    pub async fn list_pilot_pvs(&self) -> Result<Vec<PilotPv>, StoreError> {
+        let store = self.store();
+        store.tick();
+        let rows = sqlx::query(
+            "SELECT p.organisation_id, o.name AS organisation_name, p.data FROM fin_prestations p \
+             JOIN organisations o ON o.id = p.organisation_id ORDER BY p.organisation_id, p.order_id",
+        )
+        .fetch_all(store.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let prestation: Prestation = from_json(&r.try_get::<String, _>("data")?)?;
+            if prestation.pv.as_ref().is_some_and(|pv| pv.pilot) {
+                out.push(PilotPv {
+                    organisation_id: r.try_get("organisation_id")?,
+                    organisation_name: r.try_get("organisation_name")?,
+                    prestation,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records that the ANS validated a pilot PV on `on` (PRE-03). Only the ANS writes this
+    /// date: editors' deposits keep it (see the server's financing desk).
+    pub async fn validate_pilot_pv(
+        &self,
+        organisation_id: &str,
+        order_id: &str,
+        on: jiff::civil::Date,
+        audit_entry: &AuditEntry,
+    ) -> Result<Prestation, StoreError> {
+        let store = self.store();
+        let mut tx = store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        store.tick();
+        let row = sqlx::query(
+            "SELECT data FROM fin_prestations WHERE organisation_id = $1 AND order_id = $2",
+        )
+        .bind(organisation_id)
+        .bind(order_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let before: String = row.try_get("data")?;
+        let mut prestation: Prestation = from_json(&before)?;
+        match prestation.pv.as_mut() {
+            Some(pv) if pv.pilot && pv.ans_validated_on.is_none() => pv.ans_validated_on = Some(on),
+            Some(pv) if pv.pilot => {
+                return Err(StoreError::Conflict(format!(
+                    "le PV pilote de la commande {order_id} est déjà validé"
+                )));
+            }
+            _ => {
+                return Err(StoreError::Conflict(format!(
+                    "la commande {order_id} n'a pas de PV de site pilote"
+                )));
+            }
+        }
+        store.tick();
+        let updated = sqlx::query(
+            "UPDATE fin_prestations SET data = $1, updated_at = $2 \
+             WHERE organisation_id = $3 AND order_id = $4 AND data = $5",
+        )
+        .bind(json(&prestation)?)
+        .bind(now_rfc3339())
+        .bind(organisation_id)
+        .bind(order_id)
+        .bind(&before)
+        .execute(&mut *conn)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "la prestation a changé entre-temps : rechargez la page".into(),
+            ));
+        }
+        let mut entry = audit_entry.clone();
+        entry.organisation_id = Some(organisation_id.to_owned());
+        entry.action = "financing.pilot_pv.validate".into();
+        entry.object = format!("PV pilote de la commande {order_id} validé le {on}");
+        audit::append(store, conn, &entry).await?;
+        store.tick();
+        tx.commit().await?;
+        Ok(prestation)
+    }
+}

@@ -21,7 +21,7 @@ use sqlx::{Connection, Executor};
 pub use audit::{GENESIS_HASH, first_broken_link};
 pub use blob::BlobStore;
 pub use error::{StoreError, redact_url};
-pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, RequestRecord};
+pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, RequestRecord};
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;

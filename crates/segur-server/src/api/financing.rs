@@ -17,7 +17,7 @@ use segur_store::{FinancingTotal, Page, RequestRecord, UserRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{asp_desk, editor_desk};
+use crate::access::{ans_pilot_desk, asp_desk, editor_desk};
 use crate::api::PageParams;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiPath, ApiQuery, ApiUser, RequestMeta};
@@ -726,4 +726,75 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let records = crate::financing::export_records(&state, &user).await?;
     crate::financing::export_response(&records, q.format.as_deref())
+}
+
+/// A pilot site's PV and whether the ANS validated it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PilotPvView {
+    pub organisation: String,
+    pub organisation_name: String,
+    pub order: String,
+    pub installed_on: Option<String>,
+    pub pv_signed_on: Option<String>,
+    pub ans_validated_on: Option<String>,
+    pub va_signed_on: Option<String>,
+}
+
+impl From<&segur_store::PilotPv> for PilotPvView {
+    fn from(p: &segur_store::PilotPv) -> Self {
+        let pv = p.prestation.pv.as_ref();
+        Self {
+            organisation: p.organisation_id.clone(),
+            organisation_name: p.organisation_name.clone(),
+            order: p.prestation.order.clone(),
+            installed_on: p.prestation.installed_on.map(|d| d.to_string()),
+            pv_signed_on: pv.map(|pv| pv.signed_on.to_string()),
+            ans_validated_on: pv.and_then(|pv| pv.ans_validated_on).map(|d| d.to_string()),
+            va_signed_on: p.prestation.va_signed_on.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// ANS: pilot sites' PVs, validated or awaiting validation (PRE-03).
+#[utoipa::path(get, path = "/api/v1/financing/pilot-pvs", tag = "financing", security(("session" = [])),
+    responses((status = 200, body = Vec<PilotPvView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_pilot_pvs(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<PilotPvView>>, ApiError> {
+    let desk = ans_pilot_desk(&user, &state)?;
+    Ok(Json(desk.list().await?.iter().map(Into::into).collect()))
+}
+
+/// ANS: validates a pilot site's PV today (PRE-03); the editor's VA may then be signed. Only
+/// the ANS records this date: editors' documents cannot set it.
+#[utoipa::path(post, path = "/api/v1/financing/pilot-pvs/{organisation}/{order}/validation", tag = "financing", security(("session" = [])),
+    params(("organisation" = String, Path, description = "Editor id"), ("order" = String, Path, description = "Order id")),
+    responses((status = 200, body = PilotPvView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn validate_pilot_pv(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    meta: RequestMeta,
+    ApiPath((organisation, order)): ApiPath<(String, String)>,
+) -> Result<Json<PilotPvView>, ApiError> {
+    let desk = ans_pilot_desk(&user, &state)?;
+    let audit = meta.audit(&user, "", "");
+    let prestation = desk.validate(&state, &organisation, &order, &audit).await?;
+    let name = state
+        .store()
+        .system()
+        .list_organisations(Some(OrganisationKind::Editor))
+        .await?
+        .into_iter()
+        .find(|o| o.id == organisation)
+        .map(|o| o.name)
+        .unwrap_or_default();
+    Ok(Json(
+        (&segur_store::PilotPv {
+            organisation_id: organisation,
+            organisation_name: name,
+            prestation,
+        })
+            .into(),
+    ))
 }

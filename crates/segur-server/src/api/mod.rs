@@ -44,6 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(financing::list_clients))
         .routes(routes!(financing::import_clients))
         .routes(routes!(financing::export))
+        .routes(routes!(financing::list_pilot_pvs))
+        .routes(routes!(financing::validate_pilot_pv))
 }
 
 /// Pagination parameters shared by every list.

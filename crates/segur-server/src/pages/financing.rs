@@ -734,3 +734,83 @@ pub async fn asp_base_import(
         Err(BaseImportError::Store(e)) => Err(e.into()),
     }
 }
+
+pub struct PilotRow {
+    pub organisation: String,
+    pub organisation_name: String,
+    pub order: String,
+    pub installed_on: String,
+    pub pv_signed_on: String,
+    pub validated_on: Option<String>,
+    pub va_signed_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "ans_pilots.html")]
+pub struct AnsPilotsPage {
+    pub layout: Layout,
+    pub pending: Vec<PilotRow>,
+    pub validated: Vec<PilotRow>,
+    pub notice: Option<String>,
+}
+
+fn fr_date(d: Option<jiff::civil::Date>) -> String {
+    d.map_or("—".into(), |d| d.strftime("%d/%m/%Y").to_string())
+}
+
+/// ANS: pilot sites' PVs awaiting validation (PRE-03), and those validated.
+pub async fn ans_pilots(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
+    let desk = crate::access::ans_pilot_desk(&user, &state)?;
+    let (mut pending, mut validated) = (Vec::new(), Vec::new());
+    for p in desk.list().await? {
+        let pv = p.prestation.pv.as_ref();
+        let row = PilotRow {
+            organisation: p.organisation_id.clone(),
+            organisation_name: p.organisation_name.clone(),
+            order: p.prestation.order.clone(),
+            installed_on: fr_date(p.prestation.installed_on),
+            pv_signed_on: fr_date(pv.map(|pv| pv.signed_on)),
+            validated_on: pv
+                .and_then(|pv| pv.ans_validated_on)
+                .map(|d| fr_date(Some(d))),
+            va_signed_on: fr_date(p.prestation.va_signed_on),
+        };
+        if row.validated_on.is_some() {
+            validated.push(row);
+        } else {
+            pending.push(row);
+        }
+    }
+    Ok(render_html(&AnsPilotsPage {
+        layout: Layout::new("PV des sites pilotes", Some(&user), "pilots"),
+        pending,
+        validated,
+        notice: q.message.filter(|m| m.len() < 500),
+    }))
+}
+
+pub async fn ans_validate_pilot(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    meta: RequestMeta,
+    Path((organisation, order)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let desk = crate::access::ans_pilot_desk(&user, &state)?;
+    let audit = meta.audit(&user, "", "");
+    let message = match desk.validate(&state, &organisation, &order, &audit).await {
+        Ok(_) => format!("PV pilote de la commande {order} validé."),
+        Err(e) if e.code == crate::error::ErrorCode::NotFound => {
+            return Err(PageError::not_found());
+        }
+        Err(e) => e.message,
+    };
+    Ok(Redirect::to(&format!(
+        "/ans/pv-pilotes?message={}",
+        crate::extract::urlencode(&message)
+    ))
+    .into_response())
+}

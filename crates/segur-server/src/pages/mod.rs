@@ -54,6 +54,11 @@ pub fn router() -> Router<AppState> {
             "/asp/financement/base",
             get(financing::asp_base_form).post(financing::asp_base_import),
         )
+        .route("/ans/pv-pilotes", get(financing::ans_pilots))
+        .route(
+            "/ans/pv-pilotes/{organisation}/{order}/validation",
+            post(financing::ans_validate_pilot),
+        )
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))
 }

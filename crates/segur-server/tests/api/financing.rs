@@ -679,3 +679,104 @@ async fn financing_pages_for_editor_and_asp() {
     let (status, _, _) = app.get("/financement", Some(&ans)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn pre_03_only_the_ans_records_the_validation_of_a_pilot_pv() {
+    let app = TestApp::demo().await;
+    let editor = app.login(MONLPS).await;
+    let ans = app.login(ANS).await;
+    // A balance request whose document claims the ANS validated the pilot PV: the claim is
+    // ignored, the VA is signed before any recorded validation (PRE-03).
+    let mut balance = advance("DS-MLM-001", "BC-MLM-001", "1250.00", "1500.00");
+    balance["kind"] = json!("balance");
+    balance["order"]["signed_on"] = json!("2026-10-05");
+    balance["order"]["emitted_on"] = json!("2026-10-01");
+    balance["prestation"] = json!({
+        "started_on": "2026-10-20", "installed_on": "2026-11-05",
+        "pv": { "signed_on": "2026-11-06", "pilot": true, "ans_validated_on": "2026-11-07" },
+        "va_signed_on": "2026-11-21"
+    });
+    balance["attachments"] = json!([
+        { "kind": "pv", "name": "pv.pdf", "sha256": "cd".repeat(32) },
+        { "kind": "va", "name": "va.pdf", "sha256": "ef".repeat(32) }
+    ]);
+    let (_, sim) = app
+        .post_json("/api/v1/financing/simulate", &balance, Some(&editor))
+        .await;
+    let pre03 = |sim: &Value| {
+        sim["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "PRE-03" && d["severity"] == "error")
+            .count()
+    };
+    assert_eq!(pre03(&sim), 1, "{sim}");
+
+    let (status, list) = app
+        .get_json("/api/v1/financing/pilot-pvs", Some(&ans))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pending: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ans_validated_on"].is_null())
+        .collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0]["order"], "BC-MLM-001");
+    // Editors and the ASP cannot record it.
+    for who in [&editor, &app.login(ASP).await] {
+        let (status, _) = app
+            .post_json(
+                "/api/v1/financing/pilot-pvs/ed-monlps/BC-MLM-001/validation",
+                &json!({}),
+                Some(who),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (status, validated) = app
+        .post_json(
+            "/api/v1/financing/pilot-pvs/ed-monlps/BC-MLM-001/validation",
+            &json!({}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{validated}");
+    assert_eq!(validated["ans_validated_on"], "2026-11-22");
+    let (status, _) = app
+        .post_json(
+            "/api/v1/financing/pilot-pvs/ed-monlps/BC-MLM-001/validation",
+            &json!({}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app
+        .post_json(
+            "/api/v1/financing/pilot-pvs/ed-monlps/BC-NOPE/validation",
+            &json!({}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Now on record (22/11, after the VA of 21/11 in this document): still PRE-03, dated.
+    let (_, sim) = app
+        .post_json("/api/v1/financing/simulate", &balance, Some(&editor))
+        .await;
+    assert_eq!(pre03(&sim), 1, "{sim}");
+    // A VA signed after the recorded validation satisfies PRE-03.
+    balance["prestation"]["va_signed_on"] = json!("2026-11-22");
+    let (_, sim) = app
+        .post_json("/api/v1/financing/simulate", &balance, Some(&editor))
+        .await;
+    assert_eq!(pre03(&sim), 0, "{sim}");
+    // The ANS page lists it as validated.
+    let (status, html, _) = app.get("/ans/pv-pilotes", Some(&ans)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("BC-MLM-001") && html.contains("22/11/2026"),
+        "{html}"
+    );
+}
