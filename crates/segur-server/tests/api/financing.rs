@@ -780,3 +780,52 @@ async fn pre_03_only_the_ans_records_the_validation_of_a_pilot_pv() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn fin_04_hostile_documents_get_clear_refusals() {
+    let app = TestApp::demo().await;
+    let editor = app.login(MONLPS).await;
+    // Nested far beyond any real document: refused, the server keeps running.
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let (status, body) = app
+        .post_bytes(
+            "/api/v1/financing/simulate",
+            "application/json",
+            deep.into_bytes(),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Over the document limit (256 KiB) but under the body limit.
+    let mut big = advance("DA-H-1", "BC-H-1", "1.00", "1.20");
+    big["order"]["id"] = json!("B".repeat(300 * 1024));
+    let (status, body) = app
+        .post_json("/api/v1/financing/requests", &big, Some(&editor))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    // Identifiers that could smuggle a path or markup are refused by the schema.
+    for id in ["../../etc/passwd", "<script>", "a b", ""] {
+        let doc = advance(id, "BC-H-2", "1.00", "1.20");
+        let (status, body) = app
+            .post_json("/api/v1/financing/requests", &doc, Some(&editor))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{id}: {body}");
+        assert_eq!(
+            body["details"]["issues"][0]["pointer"], "/id",
+            "{id}: {body}"
+        );
+    }
+    // A JSON array, a string, null: a document is an object.
+    for doc in [json!([]), json!("x"), Value::Null] {
+        let (status, body) = app
+            .post_json("/api/v1/financing/simulate", &doc, Some(&editor))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["accepted"], false);
+        assert_eq!(body["issues"][0]["pointer"], "");
+    }
+    let (_, list) = app
+        .get_json("/api/v1/financing/requests", Some(&editor))
+        .await;
+    assert_eq!(list["total"], 3, "nothing was stored");
+}
