@@ -38,7 +38,7 @@ fn siret(i: usize) -> String {
                     }
                 })
                 .sum();
-            sum % 10 == 0
+            sum.is_multiple_of(10)
         })
         .expect("a key exists")
 }
