@@ -261,6 +261,22 @@ async function journeyWithJavaScript(browser, base) {
         await page.waitForURL((u) => u.pathname === '/connexion');
       });
 
+      await step('the public register is open without signing in and searchable (PUB-01)', async () => {
+        await page.goto(`${base}/registre`);
+        const h1 = await h1Text(page);
+        assert(h1.includes('Registre public'), `register <h1> is "${h1}"`);
+        await page.locator('#q').fill('medi');
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Rechercher' }).click(),
+        ]);
+        await page.waitForLoadState('load');
+        assert((await page.getByText('Medi10').count()) >= 1, 'searching "medi" does not find Medi10');
+        await checkA11y(page);
+        watch.assertClean('register page');
+        await page.goto(`${base}/connexion`);
+      });
+
       await step('login page is accessible and has the #login / #password form', async () => {
         await h1Text(page);
         assert((await page.locator('#login').count()) === 1, 'no #login field on /connexion');

@@ -238,6 +238,9 @@ pub struct World {
     /// Prestations with their PV and VA (PRE).
     #[serde(default)]
     pub prestations: Vec<Prestation>,
+    /// Versions declared obsolete by their editors (published, PUB-01).
+    #[serde(default)]
+    pub obsolete_versions: Vec<crate::register::ObsoleteVersion>,
 }
 
 impl World {

@@ -381,6 +381,8 @@ struct RawFile {
     payment_requests: Vec<PaymentRequest>,
     #[serde(default)]
     prestations: Vec<Prestation>,
+    #[serde(default)]
+    obsolete_versions: Vec<crate::register::ObsoleteVersion>,
 }
 
 /// `calendars = "builtin"` or a list of entries.
@@ -831,6 +833,7 @@ impl Ctx<'_> {
                 orders: raw.orders,
                 payment_requests: raw.payment_requests,
                 prestations: raw.prestations,
+                obsolete_versions: raw.obsolete_versions,
             },
             settings: raw.settings.unwrap_or_default(),
         })

@@ -5,6 +5,7 @@ mod blob;
 mod error;
 mod financing;
 mod records;
+mod register;
 mod system;
 mod tenant;
 mod util;

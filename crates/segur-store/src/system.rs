@@ -195,6 +195,7 @@ impl SystemStore {
         importer.catalogue(conn, world, &mut summary).await?;
         importer.tenants_data(conn, world, &mut summary).await?;
         summary.financing_records = importer.financing(conn, world).await?;
+        importer.obsolete_versions(conn, world).await?;
 
         for (account, (login, hash)) in accounts.iter().zip(hashed) {
             self.insert_user(conn, account, &login, &hash).await?;

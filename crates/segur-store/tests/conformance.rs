@@ -1817,6 +1817,7 @@ on_every_backend! {
     fin_04_requests_deposit_decide_amend_and_isolation => check_fin_04_requests;
     fin_03_eligibility_base_import_and_search => check_fin_03_clients;
     fin_world_financing_lists_are_imported => check_fin_world_import;
+    pub_01_register_sources_and_obsolete_versions => check_pub_01_register;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2078,6 +2079,49 @@ async fn check_fin_world_import(store: Store, _url: String) {
         world.payment_requests[0]
     );
     assert!(store.tenant("ed-b").list_orders().await.unwrap().is_empty());
+}
+
+async fn check_pub_01_register(store: Store, _url: String) {
+    let mut world = test_world();
+    world.obsolete_versions = vec![segur_domain::register::ObsoleteVersion {
+        editor: "ed-a".into(),
+        software: "MonLogiciel cœur".into(),
+        version: "4.0".into(),
+        declared_on: d(2026, 1, 2),
+    }];
+    store
+        .system()
+        .import_world(&world, &accounts())
+        .await
+        .unwrap();
+    let who = AuditEntry::new("", "");
+    let b = store.tenant("ed-b");
+    let declared = b
+        .declare_obsolete(" Autre ", "2.0 ", d(2026, 3, 1), &who)
+        .await
+        .unwrap();
+    assert_eq!(
+        (declared.software.as_str(), declared.version.as_str()),
+        ("Autre", "2.0")
+    );
+    assert!(matches!(
+        b.declare_obsolete("Autre", "2.0", d(2026, 3, 2), &who)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        b.declare_obsolete("", "2.0", d(2026, 3, 2), &who).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let (public, obsolete) = store.system().register_sources().await.unwrap();
+    assert_eq!(obsolete.len(), 2);
+    assert_eq!(obsolete[0].editor, "ed-a");
+    assert_eq!(obsolete[1].declared_on, d(2026, 3, 1));
+    assert_eq!(public.referencings.len(), world.referencings.len());
+    assert_eq!(public.candidatures.len(), world.candidatures.len());
+    assert!(public.editors.iter().any(|e| e.name == "Éditeur A"));
+    let entries = segur_domain::register::register(&public, &obsolete);
+    assert!(!entries.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod financing;
 pub mod health;
 pub mod me;
+pub mod register;
 pub mod rules;
 
 use serde::Deserialize;
@@ -46,6 +47,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(financing::export))
         .routes(routes!(financing::list_pilot_pvs))
         .routes(routes!(financing::validate_pilot_pv))
+        .routes(routes!(register::get_register))
+        .routes(routes!(register::get_register_csv))
+        .routes(routes!(register::declare_obsolete))
 }
 
 /// Pagination parameters shared by every list.

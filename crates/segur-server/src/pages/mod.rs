@@ -6,6 +6,7 @@ mod catalogue;
 mod dashboard;
 mod financing;
 mod home;
+mod register;
 mod rules;
 
 use askama::Template;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
             "/ans/pv-pilotes/{organisation}/{order}/validation",
             post(financing::ans_validate_pilot),
         )
+        .route("/registre", get(register::show))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))
 }

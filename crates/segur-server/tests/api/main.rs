@@ -10,3 +10,4 @@ mod errors;
 mod financing;
 mod openapi;
 mod pages;
+mod register;
