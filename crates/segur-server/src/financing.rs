@@ -51,20 +51,22 @@ pub fn parse_json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     })
 }
 
-/// The clients of the base that `orders` and `extra` name.
+/// The clients of the base that the editor's orders name, plus the one a document names.
 async fn clients_for(
-    system: &SystemStore,
-    orders: &[Order],
-    extra: Option<&serde_json::Value>,
+    state: &AppState,
+    tenant: &TenantStore,
+    doc: Option<&serde_json::Value>,
 ) -> Result<Vec<Client>, StoreError> {
-    let mut ids: BTreeSet<String> = orders.iter().map(|o| o.client.to_string()).collect();
-    if let Some(id) = extra
+    let mut clients = tenant.clients_of_orders().await?;
+    if let Some(id) = doc
         .and_then(|d| d["order"]["client"].as_str())
         .and_then(|s| StructureId::parse(s).ok())
+        .filter(|id| !clients.iter().any(|c| &c.id == id))
     {
-        ids.insert(id.to_string());
+        let ids = BTreeSet::from([id.to_string()]);
+        clients.extend(state.store().system().clients_by_ids(&ids).await?);
     }
-    system.clients_by_ids(&ids).await
+    Ok(clients)
 }
 
 /// The ANS alone records when it validated a pilot PV (PRE-03): whatever date a document
@@ -149,7 +151,7 @@ impl EditorDesk {
             .map(|r| r.request)
             .collect();
         let prestations = self.tenant.list_prestations().await?;
-        let clients = clients_for(&state.store().system(), &orders, doc).await?;
+        let clients = clients_for(state, &self.tenant, doc).await?;
         Ok((world, clients, orders, requests, prestations))
     }
 
@@ -234,7 +236,7 @@ impl EditorDesk {
         let orders = self.tenant.list_orders().await?;
         let records = self.tenant.list_requests().await?;
         let prestations = self.tenant.list_prestations().await?;
-        let clients = clients_for(&state.store().system(), &orders, None).await?;
+        let clients = clients_for(state, &self.tenant, None).await?;
         let requests: Vec<PaymentRequest> = records.iter().map(|r| r.request.clone()).collect();
         let diagnostics = segur_domain::rules::fin::check_records(
             &world,
@@ -256,11 +258,21 @@ impl EditorDesk {
         })
     }
 
-    pub async fn request(&self, id: &str) -> Result<RequestRecord, ApiError> {
-        self.tenant.get_request(id).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("demande"),
-            e => e.into(),
-        })
+    /// The editor's requests, in deposit order.
+    pub async fn requests(&self) -> Result<Vec<RequestRecord>, ApiError> {
+        Ok(self.tenant.list_requests().await?)
+    }
+
+    /// The editor's orders with its requests (for their status).
+    pub async fn orders(&self) -> Result<(Vec<Order>, Vec<RequestRecord>), ApiError> {
+        Ok((
+            self.tenant.list_orders().await?,
+            self.tenant.list_requests().await?,
+        ))
+    }
+
+    pub async fn totals(&self) -> Result<Vec<FinancingTotal>, ApiError> {
+        Ok(self.tenant.financing_totals().await?)
     }
 }
 

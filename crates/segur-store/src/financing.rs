@@ -621,6 +621,18 @@ impl TenantStore {
         get_request(self.store(), self.organisation_id(), id).await
     }
 
+    /// The eligibility-base rows of the organisation's clients (those its orders name), in
+    /// one query: the caps and va1 history its checks need.
+    pub async fn clients_of_orders(&self) -> Result<Vec<Client>, StoreError> {
+        load_data(
+            self.store(),
+            "SELECT data FROM fin_clients WHERE structure_id IN \
+             (SELECT client FROM fin_orders WHERE organisation_id = $1) ORDER BY structure_id",
+            Some(self.organisation_id()),
+        )
+        .await
+    }
+
     /// The world the financing rules need for this organisation: public data and its own
     /// candidatures only.
     pub async fn financing_world(&self) -> Result<World, StoreError> {

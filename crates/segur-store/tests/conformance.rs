@@ -2079,6 +2079,16 @@ async fn check_fin_world_import(store: Store, _url: String) {
         world.payment_requests[0]
     );
     assert!(store.tenant("ed-b").list_orders().await.unwrap().is_empty());
+    // The base rows an editor's checks read: those of its own orders' clients only.
+    assert_eq!(a.clients_of_orders().await.unwrap(), world.clients);
+    assert!(
+        store
+            .tenant("ed-b")
+            .clients_of_orders()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn check_pub_01_register(store: Store, _url: String) {

@@ -484,9 +484,8 @@ pub async fn list_requests(
     }
     let desk = editor_desk(&user, &state, Action::ReadFinancing)?;
     let all: Vec<RequestRecord> = desk
-        .overview(&state)
+        .requests()
         .await?
-        .requests
         .into_iter()
         .filter(|r| {
             q.status
@@ -614,9 +613,8 @@ pub async fn list_orders(
 ) -> Result<Json<ListEnvelope<OrderView>>, ApiError> {
     let page = params.page()?;
     let desk = editor_desk(&user, &state, Action::ReadFinancing)?;
-    let overview = desk.overview(&state).await?;
-    let requests = overview.requests;
-    Ok(Json(page_of(overview.orders, page, |o| {
+    let (orders, requests) = desk.orders().await?;
+    Ok(Json(page_of(orders, page, |o| {
         OrderView::new(&o, &requests)
     })))
 }
@@ -632,9 +630,8 @@ pub async fn totals(
         asp_desk(&user, &state)?.totals().await?
     } else {
         editor_desk(&user, &state, Action::ReadFinancing)?
-            .overview(&state)
+            .totals()
             .await?
-            .totals
     };
     Ok(Json(totals.iter().map(Into::into).collect()))
 }
