@@ -691,7 +691,9 @@ impl SystemStore {
     }
 
     /// Re-computes the whole audit chain; returns the sequence number of the first event whose
-    /// hash or link is wrong, or `None` when the chain is intact.
+    /// hash or link is wrong (or that is missing), or `None` when the chain is intact. The
+    /// last event must also match the head bumped in every event's transaction, so that
+    /// deleting the newest events is detected too.
     pub async fn verify_audit_chain(&self) -> Result<Option<i64>, StoreError> {
         const CHUNK: i64 = 1000;
         let mut after = 0i64;
@@ -712,7 +714,12 @@ impl SystemStore {
                 return Ok(Some(broken));
             }
             let Some(last) = events.last() else {
-                return Ok(None);
+                self.tick();
+                let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(self.store.pool())
+                    .await?;
+                let (seq, hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+                return Ok((seq != after || hash != prev).then_some(after + 1));
             };
             after = last.seq;
             prev = last.hash.clone();

@@ -1599,6 +1599,24 @@ async fn check_deposit_status_is_audited_in_the_same_transaction(store: Store, u
     assert_eq!(sys.verify_audit_chain().await.unwrap(), Some(2));
 }
 
+/// Deleting the newest events leaves an intact-looking chain: the head, bumped in every
+/// event's transaction, tells.
+async fn check_audit_tail_deletion_is_detected(store: Store, url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let total = sys.list_audit(Page::new(1, 0)).await.unwrap().total;
+    assert!(total >= 1);
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE seq = $1")
+        .bind(total)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), Some(total));
+}
+
 async fn check_lif_candidature_transitions_are_audited(store: Store, _url: String) {
     loaded(&store).await;
     let t = store.tenant("ed-a");
@@ -1818,6 +1836,7 @@ on_every_backend! {
     fin_03_eligibility_base_import_and_search => check_fin_03_clients;
     fin_world_financing_lists_are_imported => check_fin_world_import;
     pub_01_register_sources_and_obsolete_versions => check_pub_01_register;
+    audit_tail_deletion_is_detected => check_audit_tail_deletion_is_detected;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,10 +43,28 @@ enum Command {
     Check(segur::commands::check::CheckArgs),
     /// Show the proof plan of one candidature of a world file.
     Plan(segur::commands::plan::PlanArgs),
+    /// The hash-chained audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Financing: the payment-request simulator, the eligibility base.
     Finance {
         #[command(subcommand)]
         command: FinanceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-compute the whole chain; exit 1 naming the first edited, deleted or reordered event.
+    Verify(StorageArgs),
+    /// Write every event, oldest first, as CSV or JSON on stdout.
+    Export {
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
 }
 
@@ -111,6 +129,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => report(segur::commands::check::run(&args)),
         Command::Plan(args) => report(segur::commands::plan::run(&args)),
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => audit_verify(args),
+        Command::Audit {
+            command: AuditCommand::Export { format, storage },
+        } => run_async(audit_export(storage, format)),
         Command::Finance {
             command: FinanceCommand::Check(args),
         } => report(segur::commands::finance::run(&args)),
@@ -230,6 +254,62 @@ async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         summary.dispositifs, summary.candidatures, summary.proof_items, summary.accounts
     );
     Ok(true)
+}
+
+/// `segur audit verify`: 0 intact, 1 broken (naming the first bad event), 2 unreadable.
+fn audit_verify(args: StorageArgs) -> ExitCode {
+    let verified = std::cell::Cell::new(None);
+    // On failure run_async prints the error; `verified` stays empty.
+    run_async(async {
+        let store = open_store(&args).await?;
+        let system = store.system();
+        let total = system.list_audit(segur_store::Page::new(1, 0)).await?.total;
+        verified.set(Some((total, system.verify_audit_chain().await?)));
+        Ok(())
+    });
+    match verified.get() {
+        Some((total, None)) => {
+            println!("segur: chaîne d'audit intègre ({total} événement(s))");
+            ExitCode::SUCCESS
+        }
+        Some((_, Some(seq))) => {
+            println!(
+                "segur: chaîne d'audit rompue à l'événement n° {seq} : modifié, supprimé ou déplacé (ou les suivants supprimés)"
+            );
+            ExitCode::from(1)
+        }
+        None => ExitCode::from(2),
+    }
+}
+
+async fn audit_export(args: StorageArgs, format: String) -> anyhow::Result<()> {
+    let store = open_store(&args).await?;
+    let system = store.system();
+    let mut events = Vec::new();
+    let mut page = segur_store::Page::max();
+    loop {
+        let chunk = system.list_audit(page).await?;
+        let n = chunk.items.len() as i64;
+        events.extend(chunk.items);
+        if n == 0 || events.len() as i64 >= chunk.total {
+            break;
+        }
+        page.offset += n;
+    }
+    events.reverse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if format == "json" {
+        serde_json::to_writer_pretty(&mut out, &events)?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+    } else {
+        let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(out);
+        for e in &events {
+            w.serialize(e)?;
+        }
+        w.flush()?;
+    }
+    Ok(())
 }
 
 /// `segur finance import-base`: exit 0 imported (or checked), 2 when the file is refused.
