@@ -159,4 +159,25 @@ impl BlobStore {
             Err(e) => Err(e.into()),
         }
     }
+
+    /// Every blob as (organisation, sha256), sorted: what a backup copies.
+    pub async fn list_all(&self) -> Result<Vec<(String, String)>, StoreError> {
+        use futures_util::TryStreamExt;
+        let prefix = ObjectPath::from("tenants");
+        let metas: Vec<object_store::ObjectMeta> =
+            self.inner.list(Some(&prefix)).try_collect().await?;
+        let mut out = Vec::with_capacity(metas.len());
+        for m in metas {
+            let parts: Vec<String> = m.location.parts().map(|p| p.as_ref().to_owned()).collect();
+            if let [tenants, org, blobs, sha] = parts.as_slice()
+                && tenants == "tenants"
+                && blobs == "blobs"
+                && Self::key(org, sha).is_ok()
+            {
+                out.push((org.clone(), sha.clone()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
 }

@@ -281,6 +281,25 @@ impl Store {
         self.inner.queries.load(Ordering::Relaxed)
     }
 
+    /// SQLite only: writes a consistent copy of the live database to `path` (`VACUUM INTO`),
+    /// safe while the platform serves requests. `path` must not exist.
+    pub async fn backup_sqlite_into(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend() != Backend::Sqlite {
+            return Err(StoreError::invalid(
+                "copie intégrée réservée à SQLite : utilisez pg_dump pour PostgreSQL",
+            ));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::invalid(format!("chemin non UTF-8 : {}", path.display())))?;
+        self.tick();
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.tick();
         sqlx::query("SELECT 1").execute(&self.inner.pool).await?;

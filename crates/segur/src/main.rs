@@ -1,5 +1,6 @@
 //! The one segur binary: `serve`, `migrate`, `demo load`, `check`, `plan`, `finance`.
 
+mod backup;
 mod demo_accounts;
 
 /// mimalloc gives freed memory back to the system promptly: bursts (password hashing at demo
@@ -43,6 +44,22 @@ enum Command {
     Check(segur::commands::check::CheckArgs),
     /// Show the proof plan of one candidature of a world file.
     Plan(segur::commands::plan::PlanArgs),
+    /// Online, consistent backup of the database and every file, with a manifest of hashes.
+    Backup {
+        /// Directory to create (must not exist or be empty).
+        #[arg(long)]
+        output: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Restore a backup into an empty data directory or database, checking every hash first.
+    Restore {
+        /// Directory written by `segur backup`.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// The hash-chained audit trail.
     Audit {
         #[command(subcommand)]
@@ -129,6 +146,55 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => report(segur::commands::check::run(&args)),
         Command::Plan(args) => report(segur::commands::plan::run(&args)),
+        Command::Backup { output, storage } => run_async(async move {
+            let store = open_store(&storage).await?;
+            let url = database_url(&storage);
+            let m = backup::backup(&store, &url, &output).await?;
+            println!(
+                "segur: sauvegarde écrite dans {} ({}, {} fichier(s), {} événement(s) d'audit vérifiés)",
+                output.display(),
+                m.database.path,
+                m.blobs.len(),
+                m.audit_events
+            );
+            Ok(())
+        }),
+        Command::Restore { from, storage } => run_async(async move {
+            let manifest = backup::verify(&from)?;
+            let url = database_url(&storage);
+            let sqlite_target = match &storage.database_url {
+                None => Some(storage.data_dir.join("segur.db")),
+                Some(u) if u.starts_with("sqlite://") && !u.contains('?') => {
+                    Some(PathBuf::from(u.trim_start_matches("sqlite://")))
+                }
+                Some(u) if u.starts_with("sqlite:") => {
+                    anyhow::bail!(
+                        "restauration SQLite : URL sqlite://chemin sans paramètres attendue"
+                    )
+                }
+                Some(_) => None,
+            };
+            backup::restore_database(&from, &manifest, sqlite_target.as_deref(), &url)?;
+            let store = open_store(&storage).await?;
+            backup::restore_blobs(&from, &manifest, &store).await?;
+            let system = store.system();
+            if let Some(seq) = system.verify_audit_chain().await? {
+                anyhow::bail!("base restaurée mais chaîne d'audit rompue à l'événement n° {seq}");
+            }
+            let events = system.list_audit(segur_store::Page::new(1, 0)).await?.total;
+            if events != manifest.audit_events {
+                anyhow::bail!(
+                    "base restaurée avec {events} événement(s) d'audit au lieu de {}",
+                    manifest.audit_events
+                );
+            }
+            println!(
+                "segur: sauvegarde du {} restaurée : empreintes vérifiées, {} fichier(s), chaîne d'audit intègre ({events} événement(s))",
+                manifest.created_at,
+                manifest.blobs.len()
+            );
+            Ok(())
+        }),
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => audit_verify(args),
@@ -197,6 +263,13 @@ fn init_tracing() {
         .try_init();
 }
 
+/// The database URL the storage options designate.
+fn database_url(args: &StorageArgs) -> String {
+    args.database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", args.data_dir.join("segur.db").display()))
+}
+
 /// Opens (creating if needed) the data directory, the database and the blob store, and migrates.
 async fn open_store(args: &StorageArgs) -> anyhow::Result<Store> {
     let blobs = match &args.blob_url {
@@ -209,13 +282,10 @@ async fn open_store(args: &StorageArgs) -> anyhow::Result<Store> {
             BlobStore::local(&dir)?
         }
     };
-    let url = match &args.database_url {
-        Some(url) => url.clone(),
-        None => {
-            ensure_writable_dir(&args.data_dir)?;
-            format!("sqlite://{}", args.data_dir.join("segur.db").display())
-        }
-    };
+    if args.database_url.is_none() {
+        ensure_writable_dir(&args.data_dir)?;
+    }
+    let url = database_url(args);
     let store = Store::connect_with_blobs(&url, blobs).await?;
     store.migrate().await?;
     Ok(store)
