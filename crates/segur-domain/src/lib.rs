@@ -10,6 +10,7 @@ pub mod holidays;
 pub mod org;
 pub mod proof;
 pub mod referencing;
+pub mod rem_diff;
 pub mod rules;
 pub mod solution;
 pub mod version;

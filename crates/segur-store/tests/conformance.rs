@@ -212,6 +212,7 @@ fn requirement(
         nature: Nature::Exigence,
         profile: Profile::parse(profile).unwrap(),
         wave_origin: Wave::Va2,
+        extra: Default::default(),
         scenarios: (1..=scenarios)
             .map(|s| Scenario {
                 number: s,
