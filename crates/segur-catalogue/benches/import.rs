@@ -22,7 +22,9 @@ fn benches(c: &mut Criterion) {
     let xlsx_v1 = fixtures::convergence_workbook(&rows_v1).unwrap();
     let xlsx_v2 = fixtures::convergence_workbook(&rows_v2).unwrap();
     let mut o1 = opts("1.0");
-    o1.mapping.defaults.insert(segur_catalogue::Field::Nature, "EXIGENCE".into());
+    o1.mapping
+        .defaults
+        .insert(segur_catalogue::Field::Nature, "EXIGENCE".into());
     let imported = import_rem(&xlsx_v1, SourceFormat::Xlsx, "v1.xlsx", &o1).unwrap();
     eprintln!(
         "workbook: {} data rows, {} bytes, {} requirements, {} proof items",
@@ -33,7 +35,9 @@ fn benches(c: &mut Criterion) {
     );
     assert!(imported.rows >= 10_000);
     let v1 = imported.rem;
-    let v2 = import_rem(&xlsx_v2, SourceFormat::Xlsx, "v2.xlsx", &o1).unwrap().rem;
+    let v2 = import_rem(&xlsx_v2, SourceFormat::Xlsx, "v2.xlsx", &o1)
+        .unwrap()
+        .rem;
 
     c.bench_function("import_rem_xlsx_10k_rows", |b| {
         b.iter(|| import_rem(black_box(&xlsx_v1), SourceFormat::Xlsx, "v1.xlsx", &o1).unwrap())

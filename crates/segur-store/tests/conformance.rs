@@ -1793,7 +1793,85 @@ async fn check_blobs_are_per_tenant(store: Store, _url: String) {
     ));
 }
 
+/// REM-01 on import: a draft version can be imported and replaced, a published one never
+/// changes; every write is audited and the catalogue cache sees the new version at once.
+async fn check_rem_01_import_and_publish_versions(store: Store, _url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let mut rem = rem_small();
+    rem.version = "2.0".into();
+    rem.requirements[0]
+        .extra
+        .insert("Commentaire".into(), "Nouveau en 2.0".into());
+    let summary = sys
+        .import_rem_version(&rem, AuditEntry::new("rem.import", ""))
+        .await
+        .unwrap();
+    assert_eq!(summary.requirements, 5);
+    let back = sys.get_rem_version("MDV-LGC-Va2", "2.0").await.unwrap();
+    assert_eq!(back.requirements, rem.requirements);
+    assert_eq!(back.status, RemStatus::Draft);
+    // A draft is replaced by a new import of the same version.
+    rem.requirements.pop();
+    let summary = sys
+        .import_rem_version(&rem, AuditEntry::new("rem.import", ""))
+        .await
+        .unwrap();
+    assert_eq!(summary.requirements, 4);
+    let versions = sys.list_rem_versions("MDV-LGC-Va2").await.unwrap();
+    let v2 = versions.iter().find(|v| v.version == "2.0").unwrap();
+    assert_eq!(v2.requirements, 4);
+    // Publishing is final (REM-01).
+    sys.publish_rem_version(
+        "MDV-LGC-Va2",
+        "2.0",
+        jiff::civil::date(2026, 12, 1),
+        AuditEntry::new("", ""),
+    )
+    .await
+    .unwrap();
+    let published = sys.get_rem_version("MDV-LGC-Va2", "2.0").await.unwrap();
+    assert_eq!(published.status, RemStatus::Published);
+    assert_eq!(published.published_on, Some(jiff::civil::date(2026, 12, 1)));
+    match sys.import_rem_version(&rem, AuditEntry::new("", "")).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("REM-01"), "{m}"),
+        other => panic!("REM-01: a published version must not be overwritten: {other:?}"),
+    }
+    assert!(matches!(
+        sys.publish_rem_version(
+            "MDV-LGC-Va2",
+            "2.0",
+            jiff::civil::date(2026, 12, 2),
+            AuditEntry::new("", "")
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        sys.get_rem_version("MDV-LGC-Va2", "2.0")
+            .await
+            .unwrap()
+            .requirements
+            .len(),
+        4
+    );
+    // Unknown dispositif.
+    let mut other = rem_small();
+    other.dispositif = code("IMG-RIS-Va2");
+    assert!(matches!(
+        sys.import_rem_version(&other, AuditEntry::new("", ""))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let audit = sys.list_audit(Page::max()).await.unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "rem.import").count(), 2);
+    assert_eq!(actions.iter().filter(|a| **a == "rem.publish").count(), 1);
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+}
+
 on_every_backend! {
+    rem_01_import_and_publish_versions => check_rem_01_import_and_publish_versions;
     migrate_twice_then_import_once => check_migrate_twice_and_import_once;
     import_refuses_dangling_references_and_duplicates => check_import_refuses_dangling_references;
     cal_02_catalogue_round_trip => check_cal_02_catalogue_round_trip;
