@@ -1,5 +1,6 @@
 //! The one segur binary: `serve`, `migrate`, `demo load`, `check`, `plan`.
 
+mod catalogue_cmd;
 mod demo_accounts;
 
 /// mimalloc gives freed memory back to the system promptly: bursts (password hashing at demo
@@ -43,6 +44,11 @@ enum Command {
     Check(segur::commands::check::CheckArgs),
     /// Show the proof plan of one candidature of a world file.
     Plan(segur::commands::plan::PlanArgs),
+    /// Requirement catalogues: import REM workbooks, diff versions, export XLSX / OSCAL.
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue_cmd::CatalogueCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -87,6 +93,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => report(segur::commands::check::run(&args)),
         Command::Plan(args) => report(segur::commands::plan::run(&args)),
+        Command::Catalogue { command } => catalogue_cmd::run(command),
         Command::Serve(args) => run_async(serve(args)),
         Command::Migrate(args) => run_async(async move {
             let store = open_store(&args).await?;
