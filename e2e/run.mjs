@@ -337,6 +337,22 @@ async function journeyWithJavaScript(browser, base) {
         watch.assertClean('requirement page');
       });
 
+      await step('the REM page and its change log page (REM-03) are accessible', async () => {
+        await page.goto(`${base}/catalogue/dispositifs/MDV-LGC-Va2`);
+        const rem = page.locator('a[href^="/catalogue/dispositifs/MDV-LGC-Va2/rem/"]').first();
+        const href = await rem.getAttribute('href');
+        assert(href, 'the dispositif page links no REM version');
+        await page.goto(new URL(href, base).href);
+        await h1Text(page);
+        await checkA11y(page);
+        const version = href.split('/').pop();
+        await page.goto(`${base}${href}/modifications/${version}`);
+        const h1 = await h1Text(page);
+        assert(h1.includes('modifications'), `change log page <h1> is "${h1}"`);
+        await checkA11y(page);
+        watch.assertClean('REM and change log pages');
+      });
+
       await step('signing out ends the session', async () => {
         await Promise.all([
           page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),

@@ -5,6 +5,7 @@ pub mod candidatures;
 pub mod catalogue;
 pub mod health;
 pub mod me;
+pub mod rem_admin;
 pub mod rules;
 
 use serde::Deserialize;
@@ -24,6 +25,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::list_rem_versions))
         .routes(routes!(catalogue::get_rem_version))
         .routes(routes!(catalogue::search_requirements))
+        .routes(routes!(rem_admin::get_rem_diff))
+        .routes(routes!(rem_admin::export_diff_xlsx))
+        .routes(routes!(rem_admin::export_rem_xlsx))
+        .routes(routes!(rem_admin::export_rem_oscal))
+        .routes(routes!(rem_admin::export_tracking_xlsx))
         .routes(routes!(candidatures::list_candidatures))
         .routes(routes!(candidatures::get_candidature))
         .routes(routes!(candidatures::list_proof_items))

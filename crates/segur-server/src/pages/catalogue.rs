@@ -135,6 +135,8 @@ pub struct RemPage {
     pub rem: RemVersion,
     pub items: usize,
     pub chapters: Vec<ChapterBlock>,
+    /// Other versions of the same REM, for the change log links (REM-03).
+    pub other_versions: Vec<String>,
 }
 
 fn requirement_href(dispositif: &str, version: &str, id: &str) -> String {
@@ -167,7 +169,17 @@ pub async fn rem(
             }),
         }
     }
+    let other_versions = state
+        .store()
+        .system()
+        .list_rem_versions(&code)
+        .await?
+        .into_iter()
+        .map(|v| v.version)
+        .filter(|v| *v != version)
+        .collect();
     Ok(render_html(&RemPage {
+        other_versions,
         layout: Layout::new(
             format!("REM {code} version {version}"),
             user.as_ref(),

@@ -5,6 +5,7 @@ mod candidature;
 mod catalogue;
 mod dashboard;
 mod home;
+mod rem_diff;
 mod rules;
 
 use askama::Template;
@@ -31,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/catalogue/dispositifs/{code}/rem/{version}",
             get(catalogue::rem),
+        )
+        .route(
+            "/catalogue/dispositifs/{code}/rem/{from}/modifications/{to}",
+            get(rem_diff::show),
         )
         .route("/catalogue/exigence", get(catalogue::requirement))
         .route("/catalogue/exigences", get(catalogue::search))

@@ -9,3 +9,4 @@ mod catalogue;
 mod errors;
 mod openapi;
 mod pages;
+mod rem_admin;

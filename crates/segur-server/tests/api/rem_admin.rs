@@ -1,0 +1,152 @@
+//! Catalogues in and out over HTTP: REM-03 diff (JSON and page), exports (XLSX, OSCAL) and a
+//! candidature's tracking sheet, on the demo world plus a second REM version imported here.
+
+use axum::http::{StatusCode, header};
+use segur_domain::catalogue::RemStatus;
+use segur_store::AuditEntry;
+
+use crate::common::TestApp;
+
+/// Imports MDV-LGC-Va2 "9.0": the demo's version with its first requirement removed, the
+/// second reworded and a proof of the third reworded. Returns the demo's version.
+async fn with_second_version(app: &TestApp) -> String {
+    let sys = app.store.system();
+    let versions = sys.list_rem_versions("MDV-LGC-Va2").await.unwrap();
+    let base = versions.last().unwrap().version.clone();
+    let mut rem = sys.get_rem_version("MDV-LGC-Va2", &base).await.unwrap();
+    rem.version = "9.0".into();
+    rem.status = RemStatus::Draft;
+    rem.published_on = None;
+    rem.requirements.remove(0);
+    rem.requirements[0].enonce.push_str(" (reformulé)");
+    rem.requirements[1].scenarios[0].proofs[0]
+        .text
+        .push_str(" horodatée");
+    sys.import_rem_version(&rem, AuditEntry::new("rem.import", ""))
+        .await
+        .unwrap();
+    base
+}
+
+#[tokio::test]
+async fn rem_03_diff_as_json() {
+    let app = TestApp::demo().await;
+    let base = with_second_version(&app).await;
+    let (status, body) = app
+        .get_json(
+            &format!("/api/v1/dispositifs/MDV-LGC-Va2/rem-versions/{base}/diff/9.0"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["rule"], "REM-03");
+    assert_eq!(body["requirement_counts"]["removed"], 1);
+    assert_eq!(body["requirement_counts"]["reworded"], 2);
+    assert_eq!(body["requirement_counts"]["new"], 0);
+    assert_eq!(body["proof_item_counts"]["reworded"], 1);
+    assert!(
+        body["change_log"][0]
+            .as_str()
+            .unwrap()
+            .contains("3 modifications"),
+        "{body}"
+    );
+    let (status, body) = app
+        .get_json(
+            &format!("/api/v1/dispositifs/MDV-LGC-Va2/rem-versions/{base}/diff/absente"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test]
+async fn rem_exports_xlsx_and_oscal() {
+    let app = TestApp::demo().await;
+    let base = with_second_version(&app).await;
+    for path in [
+        format!("/api/v1/dispositifs/MDV-LGC-Va2/rem-versions/{base}/export.xlsx"),
+        format!("/api/v1/dispositifs/MDV-LGC-Va2/rem-versions/{base}/diff/9.0/export.xlsx"),
+    ] {
+        let (status, body, headers) = app.get(&path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("spreadsheetml")
+        );
+        assert!(
+            headers[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert!(body.starts_with("PK"), "{path}");
+    }
+    let (status, body) = app
+        .get_json(
+            &format!("/api/v1/dispositifs/MDV-LGC-Va2/rem-versions/{base}/oscal.json"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["catalog"]["metadata"]["oscal-version"], "1.2.3");
+}
+
+#[tokio::test]
+async fn rem_03_diff_page_is_linked_from_the_rem_page() {
+    let app = TestApp::demo().await;
+    let base = with_second_version(&app).await;
+    let (status, html, _) = app
+        .get("/catalogue/dispositifs/MDV-LGC-Va2/rem/9.0", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let link = format!("/catalogue/dispositifs/MDV-LGC-Va2/rem/{base}/modifications/9.0");
+    assert!(html.contains(&link), "{html}");
+    let (status, html, _) = app.get(&link, None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("<caption>Exigences modifiées (3)</caption>"),
+        "{html}"
+    );
+    assert!(html.contains("supprimée"));
+    assert!(html.contains("REM-03"));
+}
+
+#[tokio::test]
+async fn tracking_sheet_for_the_owner_only() {
+    let app = TestApp::demo().await;
+    let (status, _, _) = app
+        .get("/api/v1/candidatures/monlps-mdv/tracking.xlsx", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let owner = app.login("mandataire@monlps.test").await;
+    let (status, body, headers) = app
+        .get(
+            "/api/v1/candidatures/monlps-mdv/tracking.xlsx",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(body.starts_with("PK"));
+    let other = app.login("mandataire@medi.test").await;
+    let (status, _, _) = app
+        .get(
+            "/api/v1/candidatures/monlps-mdv/tracking.xlsx",
+            Some(&other),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let ans = app.login("instructeur@ans.test").await;
+    let (status, _, _) = app
+        .get("/api/v1/candidatures/monlps-mdv/tracking.xlsx", Some(&ans))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
