@@ -1870,7 +1870,107 @@ async fn check_rem_01_import_and_publish_versions(store: Store, _url: String) {
     assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
 }
 
+/// REM-03 on a real candidature: preview, then apply the move to a new REM version; deposits
+/// of unchanged items are kept, of reworded and removed items deleted, in one audited step.
+async fn check_rem_03_candidature_migration(store: Store, _url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let mut v2 = sys.get_rem_version("MDV-LGC-Va2", "1.0").await.unwrap();
+    v2.version = "2.0".into();
+    v2.status = RemStatus::Draft;
+    v2.published_on = None;
+    v2.requirements.retain(|r| r.id.as_str() != "SC.SSI/GEN.10");
+    let gen01 = v2
+        .requirements
+        .iter_mut()
+        .find(|r| r.id.as_str() == "SC.SSI/GEN.01")
+        .unwrap();
+    gen01.scenarios[0].proofs[0].text = "Capture d'écran horodatée".into();
+    sys.import_rem_version(&v2, AuditEntry::new("", ""))
+        .await
+        .unwrap();
+    let tenant = store.tenant("ed-a");
+    let key = |r: &str, s: u16, p: u16| ProofItemKey {
+        requirement: rid(r),
+        scenario: s,
+        proof: p,
+    };
+
+    // A draft cannot receive candidatures (REM-01).
+    assert!(matches!(
+        tenant
+            .migrate_candidature_rem("cand-a1", "2.0", &AuditEntry::default())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    sys.publish_rem_version(
+        "MDV-LGC-Va2",
+        "2.0",
+        jiff::civil::date(2026, 12, 1),
+        AuditEntry::new("", ""),
+    )
+    .await
+    .unwrap();
+
+    let (diff, preview) = tenant
+        .rem_migration_preview("cand-a1", "2.0")
+        .await
+        .unwrap();
+    assert_eq!(diff.requirement_counts.removed, 1);
+    assert_eq!(preview.to_redo, vec![key("SC.SSI/GEN.01", 1, 1)]);
+    assert_eq!(preview.dropped, vec![key("SC.SSI/GEN.10", 1, 1)]);
+    assert_eq!(preview.kept.len(), 4);
+    // The preview wrote nothing.
+    assert_eq!(
+        tenant
+            .get_candidature("cand-a1")
+            .await
+            .unwrap()
+            .deposits
+            .len(),
+        6
+    );
+
+    let applied = tenant
+        .migrate_candidature_rem("cand-a1", "2.0", &AuditEntry::default())
+        .await
+        .unwrap();
+    assert_eq!(applied, preview);
+    let c = tenant.get_candidature("cand-a1").await.unwrap();
+    assert_eq!(c.candidature.rem_version, "2.0");
+    let keys: Vec<ProofItemKey> = c.deposits.iter().map(|d| d.key.clone()).collect();
+    assert_eq!(keys.len(), 4);
+    assert!(keys.contains(&key("SC.SSI/GEN.01", 1, 2)));
+    assert!(!keys.contains(&key("SC.SSI/GEN.01", 1, 1)));
+    // The world slice the rules engine sees is on the new version.
+    let world = tenant.world_for_candidature("cand-a1").await.unwrap();
+    assert!(world.rem_versions.iter().any(|r| r.version == "2.0"));
+    // Moving again to the same version is refused; another tenant cannot see the candidature.
+    assert!(matches!(
+        tenant
+            .migrate_candidature_rem("cand-a1", "2.0", &AuditEntry::default())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .tenant("ed-b")
+            .rem_migration_preview("cand-a1", "2.0")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let audit = tenant.list_audit(Page::max()).await.unwrap();
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.action == "candidature.rem_migration" && e.object.contains("REM-03"))
+    );
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+}
+
 on_every_backend! {
+    rem_03_candidature_migration => check_rem_03_candidature_migration;
     rem_01_import_and_publish_versions => check_rem_01_import_and_publish_versions;
     migrate_twice_then_import_once => check_migrate_twice_and_import_once;
     import_refuses_dangling_references_and_duplicates => check_import_refuses_dangling_references;
