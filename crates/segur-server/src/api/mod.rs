@@ -30,6 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rem_admin::export_rem_xlsx))
         .routes(routes!(rem_admin::export_rem_oscal))
         .routes(routes!(rem_admin::export_tracking_xlsx))
+        .routes(routes!(
+            rem_admin::preview_rem_migration,
+            rem_admin::apply_rem_migration
+        ))
         .routes(routes!(candidatures::list_candidatures))
         .routes(routes!(candidatures::get_candidature))
         .routes(routes!(candidatures::list_proof_items))

@@ -301,3 +301,94 @@ pub async fn export_tracking_xlsx(
     let bytes = export::tracking_to_xlsx(&title, &rows).map_err(export_failed)?;
     Ok(attachment(XLSX, &format!("suivi-{id}.xlsx"), bytes))
 }
+
+/// A proof item key as shown in a migration preview.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemKeyView {
+    pub requirement: String,
+    pub scenario: u16,
+    pub proof: u16,
+}
+
+fn keys(v: &[segur_domain::catalogue::ProofItemKey]) -> Vec<ItemKeyView> {
+    v.iter()
+        .map(|k| ItemKeyView {
+            requirement: k.requirement.to_string(),
+            scenario: k.scenario,
+            proof: k.proof,
+        })
+        .collect()
+}
+
+/// What moving a candidature to another REM version does to its deposits (REM-03).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemMigrationView {
+    pub candidature: String,
+    pub from_version: String,
+    pub to_version: String,
+    pub rule: String,
+    /// True once applied; false for a preview.
+    pub applied: bool,
+    pub change_log: Vec<String>,
+    /// Deposits kept (unchanged items).
+    pub kept: Vec<ItemKeyView>,
+    /// Deposits to redo (reworded items): deleted when applied.
+    pub to_redo: Vec<ItemKeyView>,
+    /// Deposits of removed items: deleted when applied.
+    pub dropped: Vec<ItemKeyView>,
+    /// Items new in the target version, to deposit.
+    pub new_items: Vec<ItemKeyView>,
+}
+
+fn migration_view(
+    id: &str,
+    diff: &RemDiff,
+    impact: &rem_diff::MigrationImpact,
+    applied: bool,
+) -> RemMigrationView {
+    RemMigrationView {
+        candidature: id.to_owned(),
+        from_version: diff.from_version.clone(),
+        to_version: diff.to_version.clone(),
+        rule: "REM-03".into(),
+        applied,
+        change_log: diff.change_log(),
+        kept: keys(&impact.kept),
+        to_redo: keys(&impact.to_redo),
+        dropped: keys(&impact.dropped),
+        new_items: keys(&impact.new_items),
+    }
+}
+
+/// Preview of moving a candidature to another version of its REM: deposits kept, to redo,
+/// dropped, and new items (REM-03). Writes nothing.
+#[utoipa::path(get, path = "/api/v1/candidatures/{id}/rem-migration/{version}", tag = "candidatures", security(("session" = [])),
+    params(("id" = String, Path, description = "Candidature id"), ("version" = String, Path, description = "Target REM version")),
+    responses((status = 200, body = RemMigrationView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn preview_rem_migration(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((id, version)): ApiPath<(String, String)>,
+) -> Result<Json<RemMigrationView>, ApiError> {
+    let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let (diff, impact) = tenant.rem_migration_preview(&id, &version).await?;
+    Ok(Json(migration_view(&id, &diff, &impact, false)))
+}
+
+/// Moves the candidature to another published version of its REM (REM-01), keeping the
+/// deposits of unchanged items and deleting the others (REM-03). Audited.
+#[utoipa::path(post, path = "/api/v1/candidatures/{id}/rem-migration/{version}", tag = "candidatures", security(("session" = [])),
+    params(("id" = String, Path, description = "Candidature id"), ("version" = String, Path, description = "Target REM version")),
+    responses((status = 200, body = RemMigrationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn apply_rem_migration(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((id, version)): ApiPath<(String, String)>,
+) -> Result<Json<RemMigrationView>, ApiError> {
+    let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
+    let (diff, _) = tenant.rem_migration_preview(&id, &version).await?;
+    let impact = tenant
+        .migrate_candidature_rem(&id, &version, &segur_store::AuditEntry::default().by(&user))
+        .await?;
+    Ok(Json(migration_view(&id, &diff, &impact, true)))
+}

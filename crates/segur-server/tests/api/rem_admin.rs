@@ -150,3 +150,59 @@ async fn tracking_sheet_for_the_owner_only() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn rem_03_candidature_migration_preview_then_apply() {
+    use axum::body::Body;
+    use axum::http::Request;
+    let app = TestApp::demo().await;
+    let owner = app.login("mandataire@monlps.test").await;
+    let (_, cand) = app
+        .get_json("/api/v1/candidatures/monlps-mdv", Some(&owner))
+        .await;
+    let base = cand["rem_version"].as_str().unwrap_or_default().to_owned();
+    assert!(!base.is_empty(), "{cand}");
+    let v = with_second_version(&app).await;
+    assert_eq!(
+        v, base,
+        "the demo candidature is on the last stored version"
+    );
+    let path = "/api/v1/candidatures/monlps-mdv/rem-migration/9.0";
+    let (status, preview) = app.get_json(path, Some(&owner)).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["applied"], false);
+    assert_eq!(preview["rule"], "REM-03");
+    let post = |cookie: Option<&str>| {
+        let mut b = Request::post(path);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    // The target is still a draft: refused (REM-01).
+    let resp = app.send(post(Some(&owner))).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    app.store
+        .system()
+        .publish_rem_version(
+            "MDV-LGC-Va2",
+            "9.0",
+            jiff::civil::date(2026, 12, 1),
+            AuditEntry::new("", ""),
+        )
+        .await
+        .unwrap();
+    let resp = app.send(post(None)).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let other = app.login("mandataire@medi.test").await;
+    assert_eq!(
+        app.send(post(Some(&other))).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let resp = app.send(post(Some(&owner))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, cand) = app
+        .get_json("/api/v1/candidatures/monlps-mdv", Some(&owner))
+        .await;
+    assert_eq!(cand["rem_version"], "9.0", "{cand}");
+}
