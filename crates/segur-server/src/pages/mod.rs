@@ -6,6 +6,7 @@ mod catalogue;
 mod dashboard;
 mod home;
 mod rem_diff;
+mod rem_import;
 mod rules;
 
 use askama::Template;
@@ -37,6 +38,11 @@ pub fn router() -> Router<AppState> {
             "/catalogue/dispositifs/{code}/rem/{from}/modifications/{to}",
             get(rem_diff::show),
         )
+        .route(
+            "/admin/catalogue/import",
+            get(rem_import::form).post(rem_import::upload),
+        )
+        .route("/admin/catalogue/publier", post(rem_import::publish))
         .route("/catalogue/exigence", get(catalogue::requirement))
         .route("/catalogue/exigences", get(catalogue::search))
         .route("/regles", get(rules::index))

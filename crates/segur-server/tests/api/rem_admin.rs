@@ -206,3 +206,128 @@ async fn rem_03_candidature_migration_preview_then_apply() {
         .await;
     assert_eq!(cand["rem_version"], "9.0", "{cand}");
 }
+
+fn multipart(code: &str, version: &str, file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----segurtestboundary7MA4YWxk";
+    let mut body = Vec::new();
+    for (name, value) in [("dispositif", code), ("version", version)] {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"fichier\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn rem_01_admin_import_preview_then_publish() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use segur_catalogue::fixtures;
+    let app = TestApp::demo().await;
+    let instructeur = app.login("instructeur@ans.test").await;
+    let (status, _, _) = app.get("/admin/catalogue/import", Some(&instructeur)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.store
+        .system()
+        .create_account(&segur_store::NewAccount {
+            login: "referent@ans.test".into(),
+            display_name: "Référent".into(),
+            password: crate::common::PASSWORD.into(),
+            role: segur_domain::org::Role::AnsReferent,
+            organisation_id: "ans".into(),
+        })
+        .await
+        .unwrap();
+    let referent = app.login("referent@ans.test").await;
+    let (status, html, _) = app.get("/admin/catalogue/import", Some(&referent)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("enctype=\"multipart/form-data\""));
+
+    let upload = |file: Vec<u8>, name: &str| {
+        let (ct, body) = multipart("MDV-LGC-Va2", "9.1", name, &file);
+        Request::post("/admin/catalogue/import")
+            .header(header::COOKIE, &referent)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // A workbook with an error: the page lists it, located.
+    let mut rows = fixtures::rem_rows(12, 0);
+    rows[4].nature = "OBLIGATOIRE";
+    let resp = app
+        .send(upload(
+            fixtures::published_workbook(&rows, false).unwrap(),
+            "rem.xlsx",
+        ))
+        .await;
+    let html =
+        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    assert!(
+        html.contains("feuille « Exigences », ligne 7, colonne E (Nature)"),
+        "{html}"
+    );
+    // A good one: stored as a draft, previewed with its summary and change log.
+    let resp = app
+        .send(upload(
+            fixtures::published_workbook(&fixtures::rem_rows(12, 0), true).unwrap(),
+            "rem.xlsx",
+        ))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html =
+        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    assert!(
+        html.contains("<caption>Répartition par chapitre</caption>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Modifications depuis la version publiée"),
+        "{html}"
+    );
+    let draft = app
+        .store
+        .system()
+        .get_rem_version("MDV-LGC-Va2", "9.1")
+        .await
+        .unwrap();
+    assert_eq!(draft.status, RemStatus::Draft);
+    assert_eq!(draft.requirements.len(), 12);
+    // Publish: final (REM-01).
+    let resp = app
+        .post_form(
+            "/admin/catalogue/publier",
+            "dispositif=MDV-LGC-Va2&version=9.1",
+            Some(&referent),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let published = app
+        .store
+        .system()
+        .get_rem_version("MDV-LGC-Va2", "9.1")
+        .await
+        .unwrap();
+    assert_eq!(published.status, RemStatus::Published);
+    let resp = app
+        .send(upload(
+            fixtures::published_workbook(&fixtures::rem_rows(12, 0), true).unwrap(),
+            "rem.xlsx",
+        ))
+        .await;
+    let html =
+        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    assert!(html.contains("REM-01"), "{html}");
+}
