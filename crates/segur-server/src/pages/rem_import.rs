@@ -162,8 +162,7 @@ pub async fn upload(
         .list_rem_versions(dispositif.as_str())
         .await?
         .into_iter()
-        .filter(|v| v.status == RemStatus::Published && v.version != version)
-        .next_back();
+        .rfind(|v| v.status == RemStatus::Published && v.version != version);
     let (compared_with, change_log) = match last_published {
         Some(v) => {
             let old = system
