@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rem_admin::export_rem_xlsx))
         .routes(routes!(rem_admin::export_rem_oscal))
         .routes(routes!(rem_admin::export_tracking_xlsx))
+        .routes(routes!(rem_admin::export_component_definition))
+        .routes(routes!(rem_admin::export_assessment_results))
         .routes(routes!(
             rem_admin::preview_rem_migration,
             rem_admin::apply_rem_migration

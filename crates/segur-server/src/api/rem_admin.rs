@@ -392,3 +392,67 @@ pub async fn apply_rem_migration(
         .await?;
     Ok(Json(migration_view(&id, &diff, &impact, true)))
 }
+
+/// The candidature's solution as an OSCAL Component Definition against its REM version.
+#[utoipa::path(get, path = "/api/v1/candidatures/{id}/oscal/component-definition.json", tag = "candidatures", security(("session" = [])),
+    params(("id" = String, Path, description = "Candidature id")),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_component_definition(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let world = tenant.world_for_candidature(&id).await?;
+    let cand = world
+        .candidature(&id)
+        .ok_or_else(|| ApiError::not_found("candidature"))?;
+    let rem = world
+        .rem_version(&cand.candidature.dispositif, &cand.candidature.rem_version)
+        .ok_or_else(|| ApiError::not_found("REM"))?;
+    Ok(Json(oscal::component_definition(
+        &id,
+        &cand.candidature.solution,
+        rem,
+        jiff::Timestamp::now(),
+    )))
+}
+
+/// The instruction results of the candidature as OSCAL Assessment Results: one observation per
+/// deposited proof item with its status, one finding per decided item (validated, inherited,
+/// equivalent → satisfied; rejected, complement requested → not satisfied). The store does not
+/// link files to deposits yet, so no file hashes appear here (the export carries them when given).
+#[utoipa::path(get, path = "/api/v1/candidatures/{id}/oscal/assessment-results.json", tag = "candidatures", security(("session" = [])),
+    params(("id" = String, Path, description = "Candidature id")),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_assessment_results(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let world = tenant.world_for_candidature(&id).await?;
+    let cand = world
+        .candidature(&id)
+        .ok_or_else(|| ApiError::not_found("candidature"))?;
+    let rem = world
+        .rem_version(&cand.candidature.dispositif, &cand.candidature.rem_version)
+        .ok_or_else(|| ApiError::not_found("REM"))?;
+    let items: Vec<oscal::AssessedItem> = cand
+        .deposits
+        .iter()
+        .map(|d| oscal::AssessedItem {
+            key: d.key.clone(),
+            status: d.status,
+            files: Vec::new(),
+        })
+        .collect();
+    let title = format!("Résultats d'instruction de la candidature {id}");
+    Ok(Json(oscal::assessment_results(&oscal::Assessment {
+        candidature_id: &id,
+        title: &title,
+        rem,
+        items: &items,
+        at: jiff::Timestamp::now(),
+    })))
+}

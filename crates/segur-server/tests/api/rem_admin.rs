@@ -331,3 +331,43 @@ async fn rem_01_admin_import_preview_then_publish() {
         String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
     assert!(html.contains("REM-01"), "{html}");
 }
+
+#[tokio::test]
+async fn oscal_component_definition_and_assessment_results_for_the_owner() {
+    let app = TestApp::demo().await;
+    let owner = app.login("mandataire@monlps.test").await;
+    let (status, cd) = app
+        .get_json(
+            "/api/v1/candidatures/monlps-mdv/oscal/component-definition.json",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cd}");
+    assert!(
+        cd["component-definition"]["components"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
+    let (status, ar) = app
+        .get_json(
+            "/api/v1/candidatures/monlps-mdv/oscal/assessment-results.json",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ar}");
+    assert!(
+        ar["assessment-results"]["results"][0]["observations"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty())
+    );
+    let other = app.login("mandataire@medi.test").await;
+    let (status, _) = app
+        .get_json(
+            "/api/v1/candidatures/monlps-mdv/oscal/assessment-results.json",
+            Some(&other),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
