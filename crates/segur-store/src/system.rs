@@ -413,6 +413,71 @@ impl SystemStore {
         Ok(summary)
     }
 
+    /// Writes an equivalence list (EQV-06) imported from a spreadsheet, replacing the list of the
+    /// same pair of dispositifs if any, in one transaction with an `equivalence.import` audit
+    /// event. Returns the number of pairs written.
+    pub async fn import_equivalence_list(
+        &self,
+        list: &EquivalenceList,
+        entry: AuditEntry,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        for sql in [
+            "DELETE FROM equivalence_pairs WHERE from_dispositif = $1 AND to_dispositif = $2",
+            "DELETE FROM equivalence_lists WHERE from_dispositif = $1 AND to_dispositif = $2",
+        ] {
+            self.tick();
+            sqlx::query(sql)
+                .bind(list.from_dispositif.as_str())
+                .bind(list.to_dispositif.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        self.tick();
+        let position: i64 =
+            sqlx::query("SELECT COALESCE(MAX(position), -1) + 1 AS n FROM equivalence_lists")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("n")?;
+        self.tick();
+        sqlx::query("INSERT INTO equivalence_lists (from_dispositif, to_dispositif, position) VALUES ($1, $2, $3)")
+            .bind(list.from_dispositif.as_str())
+            .bind(list.to_dispositif.as_str())
+            .bind(position)
+            .execute(&mut *conn)
+            .await?;
+        for (j, pair) in list.pairs.iter().enumerate() {
+            self.tick();
+            sqlx::query(
+                "INSERT INTO equivalence_pairs (from_dispositif, to_dispositif, position, from_requirement, to_requirement) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(list.from_dispositif.as_str())
+            .bind(list.to_dispositif.as_str())
+            .bind(j as i64)
+            .bind(pair.from_requirement.as_str())
+            .bind(pair.to_requirement.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+        let entry = AuditEntry {
+            action: "equivalence.import".into(),
+            object: format!(
+                "liste d'équivalence {} → {} : {} correspondance(s)",
+                list.from_dispositif,
+                list.to_dispositif,
+                list.pairs.len()
+            ),
+            ..entry
+        };
+        audit::append(&self.store, conn, &entry).await?;
+        self.tick();
+        tx.commit().await?;
+        self.store.invalidate_catalogue();
+        Ok(list.pairs.len() as i64)
+    }
+
     /// Publishes a draft REM version on `on`; a published version is refused with `Conflict`
     /// (REM-01: publication is final). Audited as `rem.publish`.
     pub async fn publish_rem_version(

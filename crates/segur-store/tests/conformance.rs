@@ -1969,7 +1969,49 @@ async fn check_rem_03_candidature_migration(store: Store, _url: String) {
     assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
 }
 
+/// EQV-06 lists imported from a spreadsheet replace the list of the same pair, audited.
+async fn check_eqv_06_equivalence_list_import_replaces(store: Store, _url: String) {
+    let world = loaded(&store).await;
+    let sys = store.system();
+    let mut list = world.equivalence_lists[0].clone();
+    list.pairs.truncate(1);
+    assert_eq!(
+        sys.import_equivalence_list(&list, AuditEntry::default())
+            .await
+            .unwrap(),
+        1
+    );
+    let lists = sys.list_equivalence_lists().await.unwrap();
+    assert_eq!(lists.len(), world.equivalence_lists.len());
+    let stored = lists
+        .iter()
+        .find(|l| {
+            l.from_dispositif == list.from_dispositif && l.to_dispositif == list.to_dispositif
+        })
+        .unwrap();
+    assert_eq!(stored.pairs, list.pairs);
+    let mut other = list.clone();
+    other.from_dispositif = code("MS-Va2");
+    sys.import_equivalence_list(&other, AuditEntry::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        sys.list_equivalence_lists().await.unwrap().len(),
+        world.equivalence_lists.len() + 1
+    );
+    let audit = sys.list_audit(Page::max()).await.unwrap();
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "equivalence.import")
+            .count(),
+        2
+    );
+}
+
 on_every_backend! {
+    eqv_06_equivalence_list_import_replaces => check_eqv_06_equivalence_list_import_replaces;
     rem_03_candidature_migration => check_rem_03_candidature_migration;
     rem_01_import_and_publish_versions => check_rem_01_import_and_publish_versions;
     migrate_twice_then_import_once => check_migrate_twice_and_import_once;

@@ -36,7 +36,7 @@ pub enum CatalogueCommand {
     Diff(DiffArgs),
     /// Export a stored REM version (XLSX in the published layout, or OSCAL catalog JSON).
     Export(ExportArgs),
-    /// Check an equivalence list (XLSX or CSV) and summarise it.
+    /// Import an equivalence list (XLSX or CSV), replacing the list of the same dispositifs.
     Equivalences(EquivalenceArgs),
 }
 
@@ -142,6 +142,11 @@ pub struct EquivalenceArgs {
     /// Target dispositif, when the file has no such column.
     #[arg(long)]
     to: Option<String>,
+    /// Only read and check the file; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 /// Runs a `catalogue` subcommand; never panics on bad input, returns the exit code.
@@ -151,7 +156,7 @@ pub fn run(command: CatalogueCommand) -> ExitCode {
         CatalogueCommand::Publish(a) => block_on(publish(a)),
         CatalogueCommand::Diff(a) => block_on(diff(a)),
         CatalogueCommand::Export(a) => block_on(export_cmd(a)),
-        CatalogueCommand::Equivalences(a) => equivalences(a),
+        CatalogueCommand::Equivalences(a) => block_on(equivalences(a)),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -512,27 +517,47 @@ async fn export_cmd(a: ExportArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn equivalences(a: EquivalenceArgs) -> anyhow::Result<u8> {
+async fn equivalences(a: EquivalenceArgs) -> anyhow::Result<u8> {
     let origin = a.file.display().to_string();
     let bytes = read_input(&a.file)?;
     let from = a.from.as_deref().map(dispositif).transpose()?;
     let to = a.to.as_deref().map(dispositif).transpose()?;
     let format = SourceFormat::detect(&origin, &bytes);
-    match equivalence::import_equivalences(&bytes, format, &origin, from.as_ref(), to.as_ref()) {
-        Ok(lists) => {
-            for l in &lists {
-                println!(
-                    "{} → {} : {} correspondance(s)",
-                    l.from_dispositif,
-                    l.to_dispositif,
-                    l.pairs.len()
-                );
+    let lists =
+        match equivalence::import_equivalences(&bytes, format, &origin, from.as_ref(), to.as_ref())
+        {
+            Ok(lists) => lists,
+            Err(e) => {
+                print_problems(&origin, &e);
+                return Ok(EXIT_INPUT_ERRORS);
             }
-            Ok(EXIT_OK)
+        };
+    let store = if a.dry_run {
+        None
+    } else {
+        Some(open_store(&a.storage).await?)
+    };
+    for l in &lists {
+        if let Some(store) = &store {
+            store
+                .system()
+                .import_equivalence_list(
+                    l,
+                    AuditEntry::new("", "").with_request(None, Some("cli".into())),
+                )
+                .await?;
         }
-        Err(e) => {
-            print_problems(&origin, &e);
-            Ok(EXIT_INPUT_ERRORS)
-        }
+        println!(
+            "{} → {} : {} correspondance(s){}",
+            l.from_dispositif,
+            l.to_dispositif,
+            l.pairs.len(),
+            if a.dry_run {
+                " (contrôle seul)"
+            } else {
+                ", enregistrée(s)"
+            }
+        );
     }
+    Ok(EXIT_OK)
 }

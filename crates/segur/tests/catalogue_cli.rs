@@ -237,6 +237,31 @@ fn import_publish_diff_and_export_from_the_cli() {
     assert!(o.status.success(), "{}", text(&o));
     let oscal: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(oscal["catalog"]["metadata"]["version"], "2.0");
+    // EQV-06: an equivalence list from CSV, stored.
+    let eq = dir.join("equivalences.csv");
+    std::fs::write(
+        &eq,
+        "Exigence source;Exigence cible\nSC.INS.01.01;SC.INS.01.01\nSC.DMP.01.02;SC.DMP.01.02\n",
+    )
+    .unwrap();
+    let o = segur(
+        &data,
+        &[
+            "catalogue",
+            "equivalences",
+            eq.to_str().unwrap(),
+            "--from",
+            "MDV-LGC-Va2",
+            "--to",
+            "MS-Va2",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("MDV-LGC-Va2 → MS-Va2 : 2 correspondance(s), enregistrée(s)"),
+        "{}",
+        text(&o)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
