@@ -136,7 +136,7 @@ pub struct RemPage {
     pub items: usize,
     pub chapters: Vec<ChapterBlock>,
     /// Other versions of the same REM, for the change log links (REM-03).
-    pub other_versions: Vec<String>,
+    pub other_versions: Vec<(String, String)>,
 }
 
 fn requirement_href(dispositif: &str, version: &str, id: &str) -> String {
@@ -169,14 +169,27 @@ pub async fn rem(
             }),
         }
     }
-    let other_versions = state
+    // (older, newer) pairs with every other version, in stored order (REM-03 change logs).
+    let all: Vec<String> = state
         .store()
         .system()
         .list_rem_versions(&code)
         .await?
         .into_iter()
         .map(|v| v.version)
-        .filter(|v| *v != version)
+        .collect();
+    let here = all.iter().position(|v| *v == version).unwrap_or(0);
+    let other_versions = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != here)
+        .map(|(i, v)| {
+            if i < here {
+                (v.clone(), version.clone())
+            } else {
+                (version.clone(), v.clone())
+            }
+        })
         .collect();
     Ok(render_html(&RemPage {
         other_versions,

@@ -205,6 +205,22 @@ async fn rem_03_candidature_migration_preview_then_apply() {
         .get_json("/api/v1/candidatures/monlps-mdv", Some(&owner))
         .await;
     assert_eq!(cand["rem_version"], "9.0", "{cand}");
+    // The imported version now drives the rules engine for this candidature.
+    let (status, plan) = app
+        .get_json("/api/v1/candidatures/monlps-mdv/plan", Some(&owner))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let v9 = app
+        .store
+        .system()
+        .get_rem_version("MDV-LGC-Va2", "9.0")
+        .await
+        .unwrap();
+    assert_eq!(
+        plan["items"].as_array().unwrap().len(),
+        v9.proof_items().len(),
+        "{plan}"
+    );
 }
 
 fn multipart(code: &str, version: &str, file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
