@@ -429,6 +429,34 @@ async function signInRoundTrip(browser, base) {
   });
 }
 
+async function adminImport(browser, base) {
+  await scenario('an ANS référent reaches the REM import page (accessible, upload form)', async (step) => {
+    // axe-core is injected as an inline script, which the server's CSP rightly forbids.
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      await step('the référent signs in and opens /admin/catalogue/import', async () => {
+        await page.goto(`${base}/connexion`);
+        await page.locator('#login').fill('referent@ans.demo');
+        await page.locator('#password').fill(DEMO_PASSWORD);
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Se connecter' }).click(),
+        ]);
+        await page.goto(`${base}/admin/catalogue/import`);
+        const h1 = await h1Text(page);
+        assert(h1 === 'Importer un REM', `import page <h1> is "${h1}"`);
+        assert((await page.locator('form[enctype="multipart/form-data"] input[type="file"]').count()) === 1, 'no file input');
+        await checkA11y(page);
+        watch.assertClean('REM import page');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 async function strictCsp(browser, base) {
   await scenario('pages respect their own Content-Security-Policy', async (step) => {
     const context = await newContext(browser, {});
@@ -486,6 +514,7 @@ async function main() {
     await journeyWithJavaScript(browser, server.url);
     await journeyWithoutJavaScript(browser, server.url);
     await signInRoundTrip(browser, server.url);
+    await adminImport(browser, server.url);
     await strictCsp(browser, server.url);
     if (server.child.exitCode !== null) {
       failed += 1;

@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub struct CataloguePage {
     pub layout: Layout,
     pub dispositifs: Vec<Dispositif>,
+    /// Shows the link to the REM import (ANS administrators and référents).
+    pub can_import: bool,
 }
 
 pub async fn index(
@@ -27,6 +29,9 @@ pub async fn index(
 ) -> Result<Response, PageError> {
     let dispositifs = state.store().system().list_dispositifs().await?;
     Ok(render_html(&CataloguePage {
+        can_import: user
+            .as_ref()
+            .is_some_and(crate::pages::rem_import::may_import),
         layout: Layout::new("Catalogue des dispositifs", user.as_ref(), "catalogue"),
         dispositifs,
     }))

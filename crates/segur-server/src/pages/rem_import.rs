@@ -22,7 +22,7 @@ use crate::state::AppState;
 
 /// Who may change the shared catalogue. Kept here (not in the editor-data policy of authz.rs)
 /// because it concerns the ANS's own catalogue, not a tenant's data.
-fn may_import(user: &UserRecord) -> bool {
+pub fn may_import(user: &UserRecord) -> bool {
     matches!(
         user.role,
         Role::AnsAdmin | Role::AnsReferent | Role::PlatformAdmin

@@ -268,6 +268,10 @@ async fn rem_01_admin_import_preview_then_publish() {
         .await
         .unwrap();
     let referent = app.login("referent@ans.test").await;
+    let (_, html, _) = app.get("/catalogue", Some(&referent)).await;
+    assert!(html.contains("href=\"/admin/catalogue/import\""));
+    let (_, html, _) = app.get("/catalogue", Some(&instructeur)).await;
+    assert!(!html.contains("/admin/catalogue/import"));
     let (status, html, _) = app.get("/admin/catalogue/import", Some(&referent)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("enctype=\"multipart/form-data\""));
