@@ -21,6 +21,8 @@ pub enum SourceFormat {
     /// segur's own catalogue format (docs/catalogue-format.md).
     Toml,
     Json,
+    /// The same format written in YAML.
+    Yaml,
 }
 
 impl SourceFormat {
@@ -33,6 +35,7 @@ impl SourceFormat {
             "csv" | "txt" => Some(Self::Csv),
             "toml" => Some(Self::Toml),
             "json" => Some(Self::Json),
+            "yaml" | "yml" => Some(Self::Yaml),
             _ => None,
         }
     }

@@ -111,7 +111,9 @@ pub fn import_rem(
     opts: &ImportOptions,
 ) -> Result<ImportedRem, ImportError> {
     match format {
-        SourceFormat::Toml | SourceFormat::Json => own_format(bytes, format, origin, opts),
+        SourceFormat::Toml | SourceFormat::Json | SourceFormat::Yaml => {
+            own_format(bytes, format, origin, opts)
+        }
         SourceFormat::Xlsx => {
             let grid = grid::read_xlsx(bytes, opts.mapping.sheet.as_deref(), &["Exigences"])?;
             rem_from_grid(&grid, opts, 2)
@@ -123,12 +125,38 @@ pub fn import_rem(
     }
 }
 
-fn own_format(
+/// YAML is read into a JSON value (the parser refuses alias bombs with a repetition limit, and
+/// the size limit of files applies first), then loaded as the JSON form of the same format.
+fn yaml_to_json(bytes: &[u8], origin: &str) -> Result<String, ImportError> {
+    if bytes.len() > world_file::MAX_INPUT_BYTES {
+        return Err(ImportError::file(format!(
+            "{origin} : fichier trop volumineux"
+        )));
+    }
+    let value: serde_json::Value = serde_norway::from_slice(bytes).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" (ligne {}, colonne {})", l.line(), l.column()))
+            .unwrap_or_default();
+        ImportError::file(format!("{origin} : YAML invalide{at} : {e}"))
+    })?;
+    serde_json::to_string(&value).map_err(|e| ImportError::file(format!("{origin} : {e}")))
+}
+
+/// Reads a file of segur's own format (TOML, JSON or YAML) as it is: the dispositif and version
+/// are those the file names.
+pub fn read_own_format(
     bytes: &[u8],
     format: SourceFormat,
     origin: &str,
-    opts: &ImportOptions,
-) -> Result<ImportedRem, ImportError> {
+) -> Result<RemVersion, ImportError> {
+    let converted;
+    let (bytes, format) = if format == SourceFormat::Yaml {
+        converted = yaml_to_json(bytes, origin)?;
+        (converted.as_bytes(), SourceFormat::Json)
+    } else {
+        (bytes, format)
+    };
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ImportError::file(format!("{origin} : fichier non UTF-8")))?;
     let f = if format == SourceFormat::Json {
@@ -136,8 +164,16 @@ fn own_format(
     } else {
         world_file::Format::Toml
     };
-    let mut rem =
-        world_file::load_rem(text, f, origin).map_err(|e| ImportError::file(e.to_string()))?;
+    world_file::load_rem(text, f, origin).map_err(|e| ImportError::file(e.to_string()))
+}
+
+fn own_format(
+    bytes: &[u8],
+    format: SourceFormat,
+    origin: &str,
+    opts: &ImportOptions,
+) -> Result<ImportedRem, ImportError> {
+    let mut rem = read_own_format(bytes, format, origin)?;
     if rem.dispositif != opts.dispositif {
         return Err(ImportError::file(format!(
             "{origin} : le fichier décrit le REM {} et non {}",

@@ -264,3 +264,25 @@ fn own_format_is_the_world_file_rem_format() {
     let wrong = ImportOptions::new(DispositifCode::parse("MDV-LGC-Va2").unwrap(), "1.0");
     assert!(import_rem(text.as_bytes(), SourceFormat::Toml, "ms-va2.toml", &wrong).is_err());
 }
+
+#[test]
+fn own_format_in_yaml_and_yaml_bombs_are_refused() {
+    let yaml = "dispositif: MS-Va2\nversion: \"2.0\"\nstatus: draft\nrequirements:\n  - id: SC.INS.01\n    chapter: INS\n    enonce: Le logiciel DOIT gérer l'INS.\n    nature: EXIGENCE\n    profile: Général\n    extra: { Commentaire: nouveau }\n    scenarios:\n      - number: 1\n        text: Le testeur vérifie l'INS.\n        proofs: [{ number: 1, text: Capture d'écran }]\n";
+    let o = ImportOptions::new(DispositifCode::parse("MS-Va2").unwrap(), "2.0");
+    let imported = import_rem(yaml.as_bytes(), SourceFormat::Yaml, "rem.yaml", &o).unwrap();
+    assert_eq!(imported.rem.requirements[0].extra["Commentaire"], "nouveau");
+    assert_eq!(imported.summary.total.proof_items, 1);
+    let typo = yaml.replace("enonce:", "enoncé:");
+    assert!(import_rem(typo.as_bytes(), SourceFormat::Yaml, "rem.yaml", &o).is_err());
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = if i == 1 {
+            "a".to_owned()
+        } else {
+            format!("a{}", i - 1)
+        };
+        bomb.push_str(&format!("a{i}: &a{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    let err = import_rem(bomb.as_bytes(), SourceFormat::Yaml, "bomb.yaml", &o).unwrap_err();
+    assert!(err.to_string().contains("YAML invalide"), "{err}");
+}

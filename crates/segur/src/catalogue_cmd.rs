@@ -386,27 +386,21 @@ async fn load_side(
             let origin = path.display().to_string();
             let bytes = read_input(path)?;
             let format = SourceFormat::detect(&origin, &bytes);
-            let code = match (&a.dispositif, format) {
-                (Some(c), _) => c.clone(),
-                (None, SourceFormat::Toml | SourceFormat::Json) => {
-                    // The own format names its dispositif and version: read them from the file.
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    let f = if format == SourceFormat::Json {
-                        segur_domain::world_file::Format::Json
-                    } else {
-                        segur_domain::world_file::Format::Toml
-                    };
-                    return match segur_domain::world_file::load_rem(&text, f, &origin) {
-                        Ok(rem) => Ok(Ok(rem)),
-                        Err(e) => {
-                            eprintln!("segur: {e}");
-                            Ok(Err(EXIT_INPUT_ERRORS))
-                        }
-                    };
-                }
-                (None, _) => {
-                    anyhow::bail!("--dispositif est nécessaire pour comparer des classeurs")
-                }
+            if matches!(
+                format,
+                SourceFormat::Toml | SourceFormat::Json | SourceFormat::Yaml
+            ) {
+                // The own format names its dispositif and version: read them from the file.
+                return match segur_catalogue::rem::read_own_format(&bytes, format, &origin) {
+                    Ok(rem) => Ok(Ok(rem)),
+                    Err(e) => {
+                        print_problems(&origin, &e);
+                        Ok(Err(EXIT_INPUT_ERRORS))
+                    }
+                };
+            }
+            let Some(code) = a.dispositif.clone() else {
+                anyhow::bail!("--dispositif est nécessaire pour comparer des classeurs");
             };
             let version = path
                 .file_stem()

@@ -311,6 +311,16 @@ fn bad_workbooks_exit_1_with_located_errors() {
         text(&o)
     );
 
+    // Own-format files name their dispositif and version.
+    let toml = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/rem/ms-va2.toml");
+    let o = segur_plain(&["catalogue", "diff", toml, toml]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).starts_with("REM MS-Va2 1.0 → 1.0 : 0 modification "),
+        "{}",
+        text(&o)
+    );
+
     let o = segur_plain(&[
         "catalogue",
         "import",
