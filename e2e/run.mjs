@@ -353,6 +353,22 @@ async function journeyWithJavaScript(browser, base) {
         watch.assertClean('requirement page');
       });
 
+      await step('the REM page and its change log page (REM-03) are accessible', async () => {
+        await page.goto(`${base}/catalogue/dispositifs/MDV-LGC-Va2`);
+        const rem = page.locator('a[href^="/catalogue/dispositifs/MDV-LGC-Va2/rem/"]').first();
+        const href = await rem.getAttribute('href');
+        assert(href, 'the dispositif page links no REM version');
+        await page.goto(new URL(href, base).href);
+        await h1Text(page);
+        await checkA11y(page);
+        const version = href.split('/').pop();
+        await page.goto(`${base}${href}/modifications/${version}`);
+        const h1 = await h1Text(page);
+        assert(h1.includes('modifications'), `change log page <h1> is "${h1}"`);
+        await checkA11y(page);
+        watch.assertClean('REM and change log pages');
+      });
+
       await step('signing out ends the session', async () => {
         await Promise.all([
           page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
@@ -422,6 +438,34 @@ async function signInRoundTrip(browser, base) {
         ]);
         await h1Text(page);
         watch.assertClean('return after sign-in');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+async function adminImport(browser, base) {
+  await scenario('an ANS référent reaches the REM import page (accessible, upload form)', async (step) => {
+    // axe-core is injected as an inline script, which the server's CSP rightly forbids.
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      await step('the référent signs in and opens /admin/catalogue/import', async () => {
+        await page.goto(`${base}/connexion`);
+        await page.locator('#login').fill('referent@ans.demo');
+        await page.locator('#password').fill(DEMO_PASSWORD);
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Se connecter' }).click(),
+        ]);
+        await page.goto(`${base}/admin/catalogue/import`);
+        const h1 = await h1Text(page);
+        assert(h1 === 'Importer un REM', `import page <h1> is "${h1}"`);
+        assert((await page.locator('form[enctype="multipart/form-data"] input[type="file"]').count()) === 1, 'no file input');
+        await checkA11y(page);
+        watch.assertClean('REM import page');
       });
     } finally {
       await context.close();
@@ -572,6 +616,7 @@ async function main() {
     await journeyWithJavaScript(browser, server.url);
     await journeyWithoutJavaScript(browser, server.url);
     await signInRoundTrip(browser, server.url);
+    await adminImport(browser, server.url);
     await strictCsp(browser, server.url);
     await financing(browser, server.url);
     if (server.child.exitCode !== null) {

@@ -65,6 +65,7 @@ fn rem(dispositif: &str, prefix: &str, n: usize, proofs: u16) -> RemVersion {
                 nature: Nature::Exigence,
                 profile: Profile::parse(PROFILES[i % 4]).expect("profile"),
                 wave_origin: if i % 3 == 0 { Wave::Va1 } else { Wave::Va2 },
+                extra: Default::default(),
                 scenarios: vec![Scenario {
                     number: 1,
                     text: String::new(),

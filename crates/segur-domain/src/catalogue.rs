@@ -245,6 +245,10 @@ pub struct Requirement {
     #[serde(default = "default_wave_origin")]
     pub wave_origin: Wave,
     pub scenarios: Vec<Scenario>,
+    /// Columns of an imported workbook that segur does not interpret (header → value), kept
+    /// so that nothing published is lost and exports can give them back.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 fn default_wave_origin() -> Wave {

@@ -11,6 +11,7 @@ pub mod org;
 pub mod proof;
 pub mod referencing;
 pub mod register;
+pub mod rem_diff;
 pub mod rules;
 pub mod solution;
 pub mod text;

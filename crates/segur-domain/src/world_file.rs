@@ -194,6 +194,27 @@ pub fn load(
     Ok(loaded)
 }
 
+/// Loads one REM version file in segur's own catalogue format (the shape of a REM file named
+/// by a world file, see docs/catalogue-format.md), with the same guards and located errors.
+pub fn load_rem(source: &str, format: Format, origin: &str) -> Result<RemVersion, LoadError> {
+    let raw: RawRemEntry = parse(source, format, origin)?;
+    if raw.path.is_some() {
+        return Err(LoadError::new(
+            origin,
+            "un fichier de catalogue ne peut pas renvoyer à un autre fichier (« path »)",
+            "a catalogue file cannot refer to another file (\"path\")",
+        ));
+    }
+    let refuse = |_: &str| -> Result<String, String> { Err("non pris en charge".into()) };
+    let mut ctx = Ctx {
+        resolve: &refuse,
+        main_origin: origin,
+        main_source: source,
+        stack: vec![origin.to_owned()],
+    };
+    ctx.rem_version(raw)
+}
+
 /// Parses a document of either format into `T`, with guards against hostile input.
 fn parse<T: for<'de> Deserialize<'de>>(
     source: &str,
@@ -484,6 +505,8 @@ struct RawRequirement {
     #[serde(default)]
     wave_origin: Option<Wave>,
     scenarios: Vec<RawScenario>,
+    #[serde(default)]
+    extra: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -971,6 +994,7 @@ impl Ctx<'_> {
                     nature: r.nature,
                     profile: r.profile,
                     wave_origin: r.wave_origin.unwrap_or(Wave::Va2),
+                    extra: r.extra,
                     scenarios: r
                         .scenarios
                         .into_iter()

@@ -325,6 +325,211 @@ impl SystemStore {
         get_rem_version(&self.store, dispositif, version).await
     }
 
+    /// Writes one REM version (an import from a workbook or a catalogue file) in one
+    /// transaction with a `rem.import` audit event. A draft of the same version is replaced; a
+    /// published one is refused with `Conflict` (REM-01). The dispositif must exist.
+    pub async fn import_rem_version(
+        &self,
+        rem: &RemVersion,
+        entry: AuditEntry,
+    ) -> Result<ImportSummary, StoreError> {
+        self.get_dispositif(rem.dispositif.as_str())
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => StoreError::invalid(format!(
+                    "dispositif « {} » inconnu : créez-le avant d'importer son REM",
+                    rem.dispositif
+                )),
+                other => other,
+            })?;
+        let mut tx = self.store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        self.tick();
+        let existing =
+            sqlx::query("SELECT status FROM rem_versions WHERE dispositif = $1 AND version = $2")
+                .bind(rem.dispositif.as_str())
+                .bind(&rem.version)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let replaced = match existing {
+            Some(row) => {
+                let status = rem_status_parse(&row.try_get::<String, _>("status")?)?;
+                if status == RemStatus::Published {
+                    return Err(StoreError::Conflict(format!(
+                        "la version {} du REM {} est publiée et ne peut plus être modifiée (REM-01) : importez une nouvelle version",
+                        rem.version, rem.dispositif
+                    )));
+                }
+                for sql in [
+                    "DELETE FROM proof_items WHERE dispositif = $1 AND rem_version = $2",
+                    "DELETE FROM requirements WHERE dispositif = $1 AND rem_version = $2",
+                ] {
+                    self.tick();
+                    sqlx::query(sql)
+                        .bind(rem.dispositif.as_str())
+                        .bind(&rem.version)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                self.tick();
+                sqlx::query("DELETE FROM rem_versions WHERE dispositif = $1 AND version = $2")
+                    .bind(rem.dispositif.as_str())
+                    .bind(&rem.version)
+                    .execute(&mut *conn)
+                    .await?;
+                true
+            }
+            None => false,
+        };
+        self.tick();
+        let position: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(position), -1) + 1 AS n FROM rem_versions WHERE dispositif = $1",
+        )
+        .bind(rem.dispositif.as_str())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+        let mut summary = ImportSummary::default();
+        let importer = Importer { store: &self.store };
+        importer
+            .rem_version(conn, rem, position, &mut summary)
+            .await?;
+        let object = format!(
+            "REM {} version {} ({}) : {} exigence(s), {} élément(s) de preuve{}",
+            rem.dispositif,
+            rem.version,
+            rem.status.as_str(),
+            summary.requirements,
+            summary.proof_items,
+            if replaced {
+                ", brouillon remplacé"
+            } else {
+                ""
+            }
+        );
+        let entry = AuditEntry {
+            action: "rem.import".into(),
+            object,
+            ..entry
+        };
+        audit::append(&self.store, conn, &entry).await?;
+        self.tick();
+        tx.commit().await?;
+        self.store.invalidate_catalogue();
+        Ok(summary)
+    }
+
+    /// Writes an equivalence list (EQV-06) imported from a spreadsheet, replacing the list of the
+    /// same pair of dispositifs if any, in one transaction with an `equivalence.import` audit
+    /// event. Returns the number of pairs written.
+    pub async fn import_equivalence_list(
+        &self,
+        list: &EquivalenceList,
+        entry: AuditEntry,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        for sql in [
+            "DELETE FROM equivalence_pairs WHERE from_dispositif = $1 AND to_dispositif = $2",
+            "DELETE FROM equivalence_lists WHERE from_dispositif = $1 AND to_dispositif = $2",
+        ] {
+            self.tick();
+            sqlx::query(sql)
+                .bind(list.from_dispositif.as_str())
+                .bind(list.to_dispositif.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        self.tick();
+        let position: i64 =
+            sqlx::query("SELECT COALESCE(MAX(position), -1) + 1 AS n FROM equivalence_lists")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("n")?;
+        self.tick();
+        sqlx::query("INSERT INTO equivalence_lists (from_dispositif, to_dispositif, position) VALUES ($1, $2, $3)")
+            .bind(list.from_dispositif.as_str())
+            .bind(list.to_dispositif.as_str())
+            .bind(position)
+            .execute(&mut *conn)
+            .await?;
+        for (j, pair) in list.pairs.iter().enumerate() {
+            self.tick();
+            sqlx::query(
+                "INSERT INTO equivalence_pairs (from_dispositif, to_dispositif, position, from_requirement, to_requirement) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(list.from_dispositif.as_str())
+            .bind(list.to_dispositif.as_str())
+            .bind(j as i64)
+            .bind(pair.from_requirement.as_str())
+            .bind(pair.to_requirement.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+        let entry = AuditEntry {
+            action: "equivalence.import".into(),
+            object: format!(
+                "liste d'équivalence {} → {} : {} correspondance(s)",
+                list.from_dispositif,
+                list.to_dispositif,
+                list.pairs.len()
+            ),
+            ..entry
+        };
+        audit::append(&self.store, conn, &entry).await?;
+        self.tick();
+        tx.commit().await?;
+        self.store.invalidate_catalogue();
+        Ok(list.pairs.len() as i64)
+    }
+
+    /// Publishes a draft REM version on `on`; a published version is refused with `Conflict`
+    /// (REM-01: publication is final). Audited as `rem.publish`.
+    pub async fn publish_rem_version(
+        &self,
+        dispositif: &str,
+        version: &str,
+        on: jiff::civil::Date,
+        entry: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        self.tick();
+        let row =
+            sqlx::query("SELECT data FROM rem_versions WHERE dispositif = $1 AND version = $2")
+                .bind(dispositif)
+                .bind(version)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let mut header: RemVersion = from_json(&row.try_get::<String, _>("data")?)?;
+        header
+            .publish(on)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        self.tick();
+        sqlx::query(
+            "UPDATE rem_versions SET status = $1, published_on = $2, data = $3 WHERE dispositif = $4 AND version = $5",
+        )
+        .bind(rem_status_str(header.status))
+        .bind(on.to_string())
+        .bind(json(&header)?)
+        .bind(dispositif)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
+        let entry = AuditEntry {
+            action: "rem.publish".into(),
+            object: format!("REM {dispositif} version {version} publiée le {on}"),
+            ..entry
+        };
+        audit::append(&self.store, conn, &entry).await?;
+        self.tick();
+        tx.commit().await?;
+        self.store.invalidate_catalogue();
+        Ok(())
+    }
+
     /// Requirements whose identifier or énoncé contains `q`, ignoring case and accents, on
     /// every REM version (or one dispositif's). Identifier prefix matches come first.
     pub async fn search_requirements(

@@ -11,9 +11,10 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use segur_domain::candidature::{CandidatureEvent, CandidatureState};
-use segur_domain::catalogue::{Profile, ProofItemKey, RequirementId};
+use segur_domain::catalogue::{Profile, ProofItemKey, RemStatus, RequirementId};
 use segur_domain::proof::ProofStatus;
 use segur_domain::referencing::{Referencing, ReferencingStatus};
+use segur_domain::rem_diff::{self, MigrationImpact, RemDiff};
 use segur_domain::world::{
     CndaRequest, Deposit, Editor, PentestForm, PscHabilitation, World, WorldCandidature,
     WorldReferencing,
@@ -770,6 +771,114 @@ impl TenantStore {
         self.tick();
         tx.commit().await?;
         Ok(next)
+    }
+
+    /// What moving a candidature to another version of its dispositif's REM would do (REM-03):
+    /// the diff of the two versions and the fate of each deposit. Writes nothing.
+    pub async fn rem_migration_preview(
+        &self,
+        candidature_id: &str,
+        to_version: &str,
+    ) -> Result<(RemDiff, MigrationImpact), StoreError> {
+        let c = self.get_candidature(candidature_id).await?;
+        let dispositif = c.candidature.dispositif.as_str();
+        let from =
+            crate::system::get_rem_version(&self.store, dispositif, &c.candidature.rem_version)
+                .await?;
+        let to = crate::system::get_rem_version(&self.store, dispositif, to_version).await?;
+        let diff = rem_diff::diff(&from, &to);
+        let deposited: Vec<ProofItemKey> = c.deposits.iter().map(|d| d.key.clone()).collect();
+        let impact = rem_diff::migration_impact(&diff, &deposited);
+        Ok((diff, impact))
+    }
+
+    /// Moves a candidature to another REM version of its dispositif (REM-01: a candidature is
+    /// pinned to one published version; REM-03: deposits of unchanged items are kept, those of
+    /// reworded or removed items are deleted, so those items are to deposit again). One
+    /// transaction with a `candidature.rem_migration` audit event. The target must be published
+    /// and differ from the current version (`Conflict` otherwise).
+    pub async fn migrate_candidature_rem(
+        &self,
+        candidature_id: &str,
+        to_version: &str,
+        audit: &AuditEntry,
+    ) -> Result<MigrationImpact, StoreError> {
+        let (diff, impact) = self
+            .rem_migration_preview(candidature_id, to_version)
+            .await?;
+        if diff.from_version == diff.to_version {
+            return Err(StoreError::Conflict(format!(
+                "la candidature est déjà sur la version {to_version} du REM"
+            )));
+        }
+        let target =
+            crate::system::get_rem_version(&self.store, &diff.dispositif, to_version).await?;
+        if target.status != RemStatus::Published {
+            return Err(StoreError::Conflict(format!(
+                "la version {to_version} du REM {} n'est pas publiée : une candidature ne peut être rattachée qu'à une version publiée (REM-01)",
+                diff.dispositif
+            )));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        self.tick();
+        let row = sqlx::query(
+            "SELECT data, rem_version FROM candidatures WHERE id = $1 AND organisation_id = $2",
+        )
+        .bind(candidature_id)
+        .bind(&self.organisation_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let current: String = row.try_get("rem_version")?;
+        if current != diff.from_version {
+            return Err(StoreError::Conflict(
+                "la candidature a changé de version pendant l'opération : recommencez".into(),
+            ));
+        }
+        let mut c: WorldCandidature = from_json(&row.try_get::<String, _>("data")?)?;
+        c.candidature.rem_version = to_version.to_owned();
+        for key in impact.to_redo.iter().chain(&impact.dropped) {
+            self.tick();
+            sqlx::query(
+                "DELETE FROM proof_deposits WHERE candidature_id = $1 AND organisation_id = $2 \
+                 AND requirement_id = $3 AND scenario = $4 AND proof = $5",
+            )
+            .bind(candidature_id)
+            .bind(&self.organisation_id)
+            .bind(key.requirement.as_str())
+            .bind(i64::from(key.scenario))
+            .bind(i64::from(key.proof))
+            .execute(&mut *conn)
+            .await?;
+        }
+        self.tick();
+        sqlx::query("UPDATE candidatures SET rem_version = $1, data = $2 WHERE id = $3 AND organisation_id = $4")
+            .bind(to_version)
+            .bind(json(&c)?)
+            .bind(candidature_id)
+            .bind(&self.organisation_id)
+            .execute(&mut *conn)
+            .await?;
+        let mut entry = audit.clone();
+        entry
+            .organisation_id
+            .get_or_insert_with(|| self.organisation_id.clone());
+        entry.action = "candidature.rem_migration".into();
+        entry.object = format!(
+            "candidature {candidature_id} : REM {} {} → {} ; dépôts conservés {}, à refaire {}, supprimés {}, nouveaux éléments {} (REM-03)",
+            diff.dispositif,
+            diff.from_version,
+            diff.to_version,
+            impact.kept.len(),
+            impact.to_redo.len(),
+            impact.dropped.len(),
+            impact.new_items.len()
+        );
+        audit::append(&self.store, conn, &entry).await?;
+        self.tick();
+        tx.commit().await?;
+        Ok(impact)
     }
 
     /// The audit events about this organisation, newest first.

@@ -217,6 +217,7 @@ fn requirement(
         nature: Nature::Exigence,
         profile: Profile::parse(profile).unwrap(),
         wave_origin: Wave::Va2,
+        extra: Default::default(),
         scenarios: (1..=scenarios)
             .map(|s| Scenario {
                 number: s,
@@ -1815,7 +1816,227 @@ async fn check_blobs_are_per_tenant(store: Store, _url: String) {
     ));
 }
 
+/// REM-01 on import: a draft version can be imported and replaced, a published one never
+/// changes; every write is audited and the catalogue cache sees the new version at once.
+async fn check_rem_01_import_and_publish_versions(store: Store, _url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let mut rem = rem_small();
+    rem.version = "2.0".into();
+    rem.requirements[0]
+        .extra
+        .insert("Commentaire".into(), "Nouveau en 2.0".into());
+    let summary = sys
+        .import_rem_version(&rem, AuditEntry::new("rem.import", ""))
+        .await
+        .unwrap();
+    assert_eq!(summary.requirements, 5);
+    let back = sys.get_rem_version("MDV-LGC-Va2", "2.0").await.unwrap();
+    assert_eq!(back.requirements, rem.requirements);
+    assert_eq!(back.status, RemStatus::Draft);
+    // A draft is replaced by a new import of the same version.
+    rem.requirements.pop();
+    let summary = sys
+        .import_rem_version(&rem, AuditEntry::new("rem.import", ""))
+        .await
+        .unwrap();
+    assert_eq!(summary.requirements, 4);
+    let versions = sys.list_rem_versions("MDV-LGC-Va2").await.unwrap();
+    let v2 = versions.iter().find(|v| v.version == "2.0").unwrap();
+    assert_eq!(v2.requirements, 4);
+    // Publishing is final (REM-01).
+    sys.publish_rem_version(
+        "MDV-LGC-Va2",
+        "2.0",
+        jiff::civil::date(2026, 12, 1),
+        AuditEntry::new("", ""),
+    )
+    .await
+    .unwrap();
+    let published = sys.get_rem_version("MDV-LGC-Va2", "2.0").await.unwrap();
+    assert_eq!(published.status, RemStatus::Published);
+    assert_eq!(published.published_on, Some(jiff::civil::date(2026, 12, 1)));
+    match sys.import_rem_version(&rem, AuditEntry::new("", "")).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("REM-01"), "{m}"),
+        other => panic!("REM-01: a published version must not be overwritten: {other:?}"),
+    }
+    assert!(matches!(
+        sys.publish_rem_version(
+            "MDV-LGC-Va2",
+            "2.0",
+            jiff::civil::date(2026, 12, 2),
+            AuditEntry::new("", "")
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        sys.get_rem_version("MDV-LGC-Va2", "2.0")
+            .await
+            .unwrap()
+            .requirements
+            .len(),
+        4
+    );
+    // Unknown dispositif.
+    let mut other = rem_small();
+    other.dispositif = code("IMG-RIS-Va2");
+    assert!(matches!(
+        sys.import_rem_version(&other, AuditEntry::new("", ""))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let audit = sys.list_audit(Page::max()).await.unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "rem.import").count(), 2);
+    assert_eq!(actions.iter().filter(|a| **a == "rem.publish").count(), 1);
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+}
+
+/// REM-03 on a real candidature: preview, then apply the move to a new REM version; deposits
+/// of unchanged items are kept, of reworded and removed items deleted, in one audited step.
+async fn check_rem_03_candidature_migration(store: Store, _url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let mut v2 = sys.get_rem_version("MDV-LGC-Va2", "1.0").await.unwrap();
+    v2.version = "2.0".into();
+    v2.status = RemStatus::Draft;
+    v2.published_on = None;
+    v2.requirements.retain(|r| r.id.as_str() != "SC.SSI/GEN.10");
+    let gen01 = v2
+        .requirements
+        .iter_mut()
+        .find(|r| r.id.as_str() == "SC.SSI/GEN.01")
+        .unwrap();
+    gen01.scenarios[0].proofs[0].text = "Capture d'écran horodatée".into();
+    sys.import_rem_version(&v2, AuditEntry::new("", ""))
+        .await
+        .unwrap();
+    let tenant = store.tenant("ed-a");
+    let key = |r: &str, s: u16, p: u16| ProofItemKey {
+        requirement: rid(r),
+        scenario: s,
+        proof: p,
+    };
+
+    // A draft cannot receive candidatures (REM-01).
+    assert!(matches!(
+        tenant
+            .migrate_candidature_rem("cand-a1", "2.0", &AuditEntry::default())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    sys.publish_rem_version(
+        "MDV-LGC-Va2",
+        "2.0",
+        jiff::civil::date(2026, 12, 1),
+        AuditEntry::new("", ""),
+    )
+    .await
+    .unwrap();
+
+    let (diff, preview) = tenant
+        .rem_migration_preview("cand-a1", "2.0")
+        .await
+        .unwrap();
+    assert_eq!(diff.requirement_counts.removed, 1);
+    assert_eq!(preview.to_redo, vec![key("SC.SSI/GEN.01", 1, 1)]);
+    assert_eq!(preview.dropped, vec![key("SC.SSI/GEN.10", 1, 1)]);
+    assert_eq!(preview.kept.len(), 4);
+    // The preview wrote nothing.
+    assert_eq!(
+        tenant
+            .get_candidature("cand-a1")
+            .await
+            .unwrap()
+            .deposits
+            .len(),
+        6
+    );
+
+    let applied = tenant
+        .migrate_candidature_rem("cand-a1", "2.0", &AuditEntry::default())
+        .await
+        .unwrap();
+    assert_eq!(applied, preview);
+    let c = tenant.get_candidature("cand-a1").await.unwrap();
+    assert_eq!(c.candidature.rem_version, "2.0");
+    let keys: Vec<ProofItemKey> = c.deposits.iter().map(|d| d.key.clone()).collect();
+    assert_eq!(keys.len(), 4);
+    assert!(keys.contains(&key("SC.SSI/GEN.01", 1, 2)));
+    assert!(!keys.contains(&key("SC.SSI/GEN.01", 1, 1)));
+    // The world slice the rules engine sees is on the new version.
+    let world = tenant.world_for_candidature("cand-a1").await.unwrap();
+    assert!(world.rem_versions.iter().any(|r| r.version == "2.0"));
+    // Moving again to the same version is refused; another tenant cannot see the candidature.
+    assert!(matches!(
+        tenant
+            .migrate_candidature_rem("cand-a1", "2.0", &AuditEntry::default())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .tenant("ed-b")
+            .rem_migration_preview("cand-a1", "2.0")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let audit = tenant.list_audit(Page::max()).await.unwrap();
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.action == "candidature.rem_migration" && e.object.contains("REM-03"))
+    );
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+}
+
+/// EQV-06 lists imported from a spreadsheet replace the list of the same pair, audited.
+async fn check_eqv_06_equivalence_list_import_replaces(store: Store, _url: String) {
+    let world = loaded(&store).await;
+    let sys = store.system();
+    let mut list = world.equivalence_lists[0].clone();
+    list.pairs.truncate(1);
+    assert_eq!(
+        sys.import_equivalence_list(&list, AuditEntry::default())
+            .await
+            .unwrap(),
+        1
+    );
+    let lists = sys.list_equivalence_lists().await.unwrap();
+    assert_eq!(lists.len(), world.equivalence_lists.len());
+    let stored = lists
+        .iter()
+        .find(|l| {
+            l.from_dispositif == list.from_dispositif && l.to_dispositif == list.to_dispositif
+        })
+        .unwrap();
+    assert_eq!(stored.pairs, list.pairs);
+    let mut other = list.clone();
+    other.from_dispositif = code("MS-Va2");
+    sys.import_equivalence_list(&other, AuditEntry::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        sys.list_equivalence_lists().await.unwrap().len(),
+        world.equivalence_lists.len() + 1
+    );
+    let audit = sys.list_audit(Page::max()).await.unwrap();
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "equivalence.import")
+            .count(),
+        2
+    );
+}
+
 on_every_backend! {
+    eqv_06_equivalence_list_import_replaces => check_eqv_06_equivalence_list_import_replaces;
+    rem_03_candidature_migration => check_rem_03_candidature_migration;
+    rem_01_import_and_publish_versions => check_rem_01_import_and_publish_versions;
     migrate_twice_then_import_once => check_migrate_twice_and_import_once;
     import_refuses_dangling_references_and_duplicates => check_import_refuses_dangling_references;
     cal_02_catalogue_round_trip => check_cal_02_catalogue_round_trip;

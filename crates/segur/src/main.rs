@@ -1,6 +1,7 @@
 //! The one segur binary: `serve`, `migrate`, `demo load`, `check`, `plan`, `finance`.
 
 mod backup;
+mod catalogue_cmd;
 mod demo_accounts;
 
 /// mimalloc gives freed memory back to the system promptly: bursts (password hashing at demo
@@ -69,6 +70,11 @@ enum Command {
     Finance {
         #[command(subcommand)]
         command: FinanceCommand,
+    },
+    /// Requirement catalogues: import REM workbooks, diff versions, export XLSX / OSCAL.
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue_cmd::CatalogueCommand,
     },
 }
 
@@ -207,6 +213,7 @@ fn main() -> ExitCode {
         Command::Finance {
             command: FinanceCommand::ImportBase(args),
         } => import_base(args),
+        Command::Catalogue { command } => catalogue_cmd::run(command),
         Command::Serve(args) => run_async(serve(args)),
         Command::Migrate(args) => run_async(async move {
             let store = open_store(&args).await?;

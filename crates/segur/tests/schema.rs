@@ -91,3 +91,34 @@ fn schema_refuses_what_the_loader_refuses() {
     }
     assert!(world.is_valid(&serde_json::json!({ "format_version": 1, "calendars": "builtin" })));
 }
+
+/// `docs/catalogue.schema.json` (segur's own REM format) is the `remVersion` part of the world
+/// schema, copied: it must not drift, and it accepts every REM file of the repository.
+#[test]
+fn catalogue_schema_is_the_world_schema_rem_part() {
+    let text = std::fs::read_to_string(root().join("docs/catalogue.schema.json"))
+        .expect("catalogue schema");
+    let catalogue: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let world = schema();
+    for (name, def) in catalogue["$defs"].as_object().expect("$defs") {
+        assert_eq!(
+            def, &world["$defs"][name],
+            "catalogue.schema.json drifted on {name}"
+        );
+    }
+    let validator = jsonschema::validator_for(&catalogue).expect("catalogue schema compiles");
+    let mut rems = files_in(&root().join("examples/rem"));
+    rems.extend(files_in(&root().join("crates/segur/demo/rem")));
+    for f in &rems {
+        assert_valid(&validator, f);
+    }
+    let with_extra = serde_json::json!({
+        "dispositif": "MS-Va2", "version": "2.0", "status": "draft",
+        "requirements": [{ "id": "SC.INS.01", "chapter": "INS", "enonce": "x", "nature": "EXIGENCE",
+            "profile": "Général", "scenarios": [], "extra": { "Commentaire": "nouveau" } }]
+    });
+    assert!(validator.is_valid(&with_extra));
+    assert!(!validator.is_valid(
+        &serde_json::json!({ "dispositif": "MS-Va2", "version": "1", "status": "final" })
+    ));
+}

@@ -85,6 +85,7 @@ pub fn requirement(id: &str, chapter: &str, prof: &str, wave: Wave, proofs: u16)
         nature: Nature::Exigence,
         profile: profile(prof),
         wave_origin: wave,
+        extra: Default::default(),
         scenarios: vec![Scenario {
             number: 1,
             text: "Scénario".into(),

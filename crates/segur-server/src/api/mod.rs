@@ -7,6 +7,7 @@ pub mod financing;
 pub mod health;
 pub mod me;
 pub mod register;
+pub mod rem_admin;
 pub mod rules;
 
 use serde::Deserialize;
@@ -26,6 +27,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::list_rem_versions))
         .routes(routes!(catalogue::get_rem_version))
         .routes(routes!(catalogue::search_requirements))
+        .routes(routes!(rem_admin::get_rem_diff))
+        .routes(routes!(rem_admin::export_diff_xlsx))
+        .routes(routes!(rem_admin::export_rem_xlsx))
+        .routes(routes!(rem_admin::export_rem_oscal))
+        .routes(routes!(rem_admin::export_tracking_xlsx))
+        .routes(routes!(rem_admin::export_component_definition))
+        .routes(routes!(rem_admin::export_assessment_results))
+        .routes(routes!(
+            rem_admin::preview_rem_migration,
+            rem_admin::apply_rem_migration
+        ))
         .routes(routes!(candidatures::list_candidatures))
         .routes(routes!(candidatures::get_candidature))
         .routes(routes!(candidatures::list_proof_items))

@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub struct CataloguePage {
     pub layout: Layout,
     pub dispositifs: Vec<Dispositif>,
+    /// Shows the link to the REM import (ANS administrators and référents).
+    pub can_import: bool,
 }
 
 pub async fn index(
@@ -27,6 +29,9 @@ pub async fn index(
 ) -> Result<Response, PageError> {
     let dispositifs = state.store().system().list_dispositifs().await?;
     Ok(render_html(&CataloguePage {
+        can_import: user
+            .as_ref()
+            .is_some_and(crate::pages::rem_import::may_import),
         layout: Layout::new("Catalogue des dispositifs", user.as_ref(), "catalogue"),
         dispositifs,
     }))
@@ -135,6 +140,8 @@ pub struct RemPage {
     pub rem: RemVersion,
     pub items: usize,
     pub chapters: Vec<ChapterBlock>,
+    /// Other versions of the same REM, for the change log links (REM-03).
+    pub other_versions: Vec<(String, String)>,
 }
 
 fn requirement_href(dispositif: &str, version: &str, id: &str) -> String {
@@ -167,7 +174,30 @@ pub async fn rem(
             }),
         }
     }
+    // (older, newer) pairs with every other version, in stored order (REM-03 change logs).
+    let all: Vec<String> = state
+        .store()
+        .system()
+        .list_rem_versions(&code)
+        .await?
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    let here = all.iter().position(|v| *v == version).unwrap_or(0);
+    let other_versions = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != here)
+        .map(|(i, v)| {
+            if i < here {
+                (v.clone(), version.clone())
+            } else {
+                (version.clone(), v.clone())
+            }
+        })
+        .collect();
     Ok(render_html(&RemPage {
+        other_versions,
         layout: Layout::new(
             format!("REM {code} version {version}"),
             user.as_ref(),

@@ -7,6 +7,8 @@ mod dashboard;
 mod financing;
 mod home;
 mod register;
+mod rem_diff;
+mod rem_import;
 mod rules;
 
 use askama::Template;
@@ -34,6 +36,15 @@ pub fn router() -> Router<AppState> {
             "/catalogue/dispositifs/{code}/rem/{version}",
             get(catalogue::rem),
         )
+        .route(
+            "/catalogue/dispositifs/{code}/rem/{from}/modifications/{to}",
+            get(rem_diff::show),
+        )
+        .route(
+            "/admin/catalogue/import",
+            get(rem_import::form).post(rem_import::upload),
+        )
+        .route("/admin/catalogue/publier", post(rem_import::publish))
         .route("/catalogue/exigence", get(catalogue::requirement))
         .route("/catalogue/exigences", get(catalogue::search))
         .route("/financement", get(financing::editor_overview))

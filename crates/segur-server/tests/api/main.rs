@@ -11,3 +11,4 @@ mod financing;
 mod openapi;
 mod pages;
 mod register;
+mod rem_admin;
