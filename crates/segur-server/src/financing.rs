@@ -9,7 +9,6 @@
 //! and SONS) is checked across editors by the ASP's desk, where every record is visible.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Cursor;
 
 use segur_domain::financing::eligibility::{LocatedError, ParsedBase, Table, parse_base};
 use segur_domain::financing::request::{MAX_DOCUMENT_BYTES, Simulation, merge, simulate};
@@ -25,8 +24,8 @@ use segur_store::{
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-/// Largest eligibility base accepted (CSV or XLSX), in bytes.
-pub const MAX_BASE_BYTES: usize = 32 * 1024 * 1024;
+/// Largest eligibility base accepted (CSV or XLSX), in bytes: the catalogue readers' limit.
+pub const MAX_BASE_BYTES: usize = segur_catalogue::guard::MAX_WORKBOOK_BYTES;
 
 /// Parses a request body as a JSON document, with a located French message on failure.
 pub fn parse_json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
@@ -533,75 +532,31 @@ impl From<BaseImportError> for ApiError {
     }
 }
 
-/// Cells of a CSV (`;` or `,` separated, UTF-8) or of the first sheet of an XLSX workbook.
+/// Cells of a CSV file (`;`, `,` or tab; UTF-8 or Windows-1252) or of the first sheet of an
+/// XLSX workbook, read by the catalogue importer's readers: the same hostile-input guard (zip
+/// bombs, lying headers, DTDs, encrypted or legacy workbooks) and limits apply.
 pub fn read_table(bytes: &[u8]) -> Result<Table, String> {
-    if bytes.len() > MAX_BASE_BYTES {
-        return Err(format!(
-            "fichier trop volumineux : au plus {} Mio",
-            MAX_BASE_BYTES / 1024 / 1024
-        ));
-    }
+    use segur_catalogue::grid;
+    use segur_catalogue::guard::{Sniffed, sniff};
     if bytes.is_empty() {
         return Err("fichier vide".into());
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(
-            "classeur chiffré (protégé par mot de passe) ou au format .xls : enregistrez-le en .xlsx sans mot de passe, ou en CSV"
-                .into(),
-        );
+    match sniff(bytes) {
+        Sniffed::Zip | Sniffed::Cfb => {
+            let g = grid::read_xlsx(bytes, None, &[]).map_err(|e| e.to_string())?;
+            Ok(Table {
+                sheet: Some(g.sheet),
+                rows: g.rows,
+            })
+        }
+        Sniffed::Other => {
+            let g = grid::read_csv(bytes, "CSV").map_err(|e| e.to_string())?;
+            Ok(Table {
+                sheet: None,
+                rows: g.rows,
+            })
+        }
     }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes);
-    }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| "fichier ni XLSX ni CSV en UTF-8".to_owned())?;
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("CSV illisible ligne {} : {e}", i + 1))?;
-        rows.push(record.iter().map(str::to_owned).collect());
-    }
-    Ok(Table { sheet: None, rows })
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
-    use calamine::{Data, Reader, Xlsx};
-    // Refuse archives that would inflate far beyond their size before the reader sees them.
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("classeur XLSX illisible : {e}"))?;
-    let Some(name) = workbook.sheet_names().first().cloned() else {
-        return Err("classeur sans feuille".into());
-    };
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| format!("feuille « {name} » illisible : {e}"))?;
-    let rows = range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-                    Data::Float(f) => format!("{f:.2}"),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect();
-    Ok(Table {
-        sheet: Some(name),
-        rows,
-    })
 }
 
 /// Reads and parses an eligibility base.

@@ -526,14 +526,37 @@ async fn fin_03_eligibility_base_import_csv_and_xlsx_with_located_errors() {
         (e["sheet"].as_str(), e["row"].as_u64(), e["column"].as_str()),
         (Some("Base ES"), Some(3), Some("plafond_ht"))
     );
-    // Neither a spreadsheet nor UTF-8 text; an encrypted workbook.
+    // Binary junk, an encrypted workbook, a legacy .xls, a corrupt archive, a zip bomb: each
+    // gets its own refusal (the catalogue importer's guard, shared).
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let cfb = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    let mut encrypted = cfb.clone();
+    encrypted.extend(utf16("EncryptedPackage"));
+    encrypted.extend(vec![0u8; 512]);
+    let mut legacy = cfb.clone();
+    legacy.extend(vec![0u8; 512]);
+    let bomb = {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
+        zip.write_all(&vec![0u8; 20 * 1024 * 1024]).unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    assert!(
+        bomb.len() < 1024 * 1024,
+        "the bomb fits under the body limit"
+    );
     for (bytes, expected) in [
-        (vec![0xff, 0xfe, 0x00, 0x41], "UTF-8"),
-        (
-            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
-            "mot de passe",
-        ),
-        (b"PK\x03\x04garbage".to_vec(), "XLSX"),
+        (vec![0xff, 0xfe, 0x00, 0x41], "binaire"),
+        (encrypted, "mot de passe"),
+        (legacy, ".xls"),
+        (b"PK\x03\x04garbage".to_vec(), "illisible"),
+        (bomb, "zip bomb"),
     ] {
         let (status, body) = app
             .post_bytes(
@@ -546,7 +569,7 @@ async fn fin_03_eligibility_base_import_csv_and_xlsx_with_located_errors() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(
             body["message"].as_str().unwrap().contains(expected),
-            "{body}"
+            "{expected}: {body}"
         );
     }
     // Only the ASP imports.
