@@ -15,6 +15,12 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Request timeout outside upload routes.
     pub request_timeout: Duration,
+    /// Sign-in throttling per account (login, whether it exists or not) [default: 5 failures
+    /// in 15 minutes lock it for 15 minutes].
+    pub login_throttle_account: segur_store::ThrottlePolicy,
+    /// Sign-in throttling per client address [default: 30 failures in 15 minutes lock it for
+    /// 15 minutes].
+    pub login_throttle_ip: segur_store::ThrottlePolicy,
 }
 
 impl Default for ServerConfig {
@@ -25,6 +31,16 @@ impl Default for ServerConfig {
             fixed_today: None,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            login_throttle_account: segur_store::ThrottlePolicy {
+                max_failures: 5,
+                window_seconds: 15 * 60,
+                lock_seconds: 15 * 60,
+            },
+            login_throttle_ip: segur_store::ThrottlePolicy {
+                max_failures: 30,
+                window_seconds: 15 * 60,
+                lock_seconds: 15 * 60,
+            },
         }
     }
 }

@@ -8,6 +8,7 @@ mod records;
 mod register;
 mod system;
 mod tenant;
+mod throttle;
 mod util;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, 
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;
+pub use throttle::ThrottlePolicy;
 pub use util::fold_for_search;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

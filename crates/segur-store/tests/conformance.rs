@@ -2058,6 +2058,7 @@ on_every_backend! {
     fin_world_financing_lists_are_imported => check_fin_world_import;
     pub_01_register_sources_and_obsolete_versions => check_pub_01_register;
     audit_tail_deletion_is_detected => check_audit_tail_deletion_is_detected;
+    login_failures_lock_then_expire => check_login_throttle;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2372,6 +2373,66 @@ async fn check_pub_01_register(store: Store, _url: String) {
     assert!(public.editors.iter().any(|e| e.name == "Éditeur A"));
     let entries = segur_domain::register::register(&public, &obsolete);
     assert!(!entries.is_empty());
+}
+
+async fn check_login_throttle(store: Store, _url: String) {
+    let sys = store.system();
+    let policy = segur_store::ThrottlePolicy {
+        max_failures: 3,
+        window_seconds: 60,
+        lock_seconds: 120,
+    };
+    let who = AuditEntry::default();
+    let t0 = 1_000_000;
+    for i in 0..2 {
+        assert_eq!(
+            sys.record_login_failure(&[("login:a", policy)], t0 + i, &who)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        sys.login_locked_for(&["login:a"], t0 + 2).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        sys.record_login_failure(&[("login:a", policy), ("ip:1", policy)], t0 + 2, &who)
+            .await
+            .unwrap(),
+        Some(120)
+    );
+    assert_eq!(
+        sys.login_locked_for(&["login:b", "login:a"], t0 + 3)
+            .await
+            .unwrap(),
+        Some(119)
+    );
+    assert_eq!(sys.login_locked_for(&["ip:1"], t0 + 3).await.unwrap(), None);
+    assert_eq!(
+        sys.login_locked_for(&["login:a"], t0 + 122).await.unwrap(),
+        None
+    );
+    // Failures spread over more than the window never lock.
+    for i in 0..5 {
+        assert_eq!(
+            sys.record_login_failure(&[("login:c", policy)], t0 + i * 61, &who)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    sys.clear_login_failures("login:c").await.unwrap();
+    let audit = sys.list_audit(Page::new(50, 0)).await.unwrap();
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "auth.lock")
+            .count(),
+        1
+    );
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
 }
 
 // ---------------------------------------------------------------------------------------------

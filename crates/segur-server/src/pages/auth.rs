@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::extract::{MaybeUser, SESSION_COOKIE, safe_next, session_token};
+use crate::extract::{MaybeUser, RequestMeta, SESSION_COOKIE, safe_next, session_token};
 use crate::pages::{Layout, render_html};
 use crate::state::AppState;
 
@@ -61,7 +61,18 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("segur_session=; Path=/; Max-Age=0"))
 }
 
-pub async fn login(State(state): State<AppState>, Form(mut form): Form<LoginForm>) -> Response {
+fn minutes(seconds: i64) -> i64 {
+    (seconds + 59) / 60
+}
+
+/// Local sign-in. Failures are counted per login (existing or not) and per client address;
+/// past the limits both are locked for a while, with the same answer whether the account
+/// exists or not ([`crate::ServerConfig::login_throttle_account`]).
+pub async fn login(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Form(mut form): Form<LoginForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
     let refuse = |message: &str, status: StatusCode| {
         let page = LoginPage {
@@ -79,6 +90,30 @@ pub async fn login(State(state): State<AppState>, Form(mut form): Form<LoginForm
         );
     }
     let system = state.store().system();
+    let now = jiff::Timestamp::now().as_second();
+    let login_key = format!("login:{}", segur_domain::text::fold(form.login.trim()));
+    let ip_key = meta.ip.as_ref().map(|ip| format!("ip:{ip}"));
+    let mut keys = vec![login_key.as_str()];
+    keys.extend(ip_key.as_deref());
+    match system.login_locked_for(&keys, now).await {
+        Ok(Some(left)) => {
+            return refuse(
+                &format!(
+                    "Trop de tentatives de connexion : réessayez dans {} minute(s).",
+                    minutes(left)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "login throttle lookup failed");
+            return refuse(
+                "Le service est momentanément indisponible.",
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+        }
+    }
     let found = match system.find_user_for_login(form.login.trim()).await {
         Ok(found) => found,
         Err(e) => {
@@ -102,11 +137,36 @@ pub async fn login(State(state): State<AppState>, Form(mut form): Form<LoginForm
             .unwrap_or(false);
     let ok = found.is_some() && verified;
     let Some((user, _)) = found.filter(|_| ok) else {
-        return refuse(
-            "Identifiant ou mot de passe incorrect.",
-            StatusCode::UNAUTHORIZED,
-        );
+        let config = state.config();
+        let mut counted = vec![(login_key.as_str(), config.login_throttle_account)];
+        if let Some(k) = ip_key.as_deref() {
+            counted.push((k, config.login_throttle_ip));
+        }
+        let entry = segur_store::AuditEntry::new("", "").with_request(meta.request_id, meta.ip);
+        return match system.record_login_failure(&counted, now, &entry).await {
+            Ok(Some(lock)) => refuse(
+                &format!(
+                    "Trop de tentatives de connexion : réessayez dans {} minute(s).",
+                    minutes(lock)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            Ok(None) => refuse(
+                "Identifiant ou mot de passe incorrect.",
+                StatusCode::UNAUTHORIZED,
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "login failure not recorded");
+                refuse(
+                    "Identifiant ou mot de passe incorrect.",
+                    StatusCode::UNAUTHORIZED,
+                )
+            }
+        };
     };
+    if let Err(e) = system.clear_login_failures(&login_key).await {
+        tracing::warn!(error = %e, "login failures not cleared");
+    }
     let ttl = state.config().session_ttl.as_secs() as i64;
     match system.create_session(&user.id, ttl).await {
         Ok(token) => {

@@ -149,3 +149,121 @@ async fn a_forged_or_oversized_session_cookie_is_just_anonymous() {
         assert_eq!(body["error"], "unauthenticated");
     }
 }
+
+async fn attempt(
+    app: &TestApp,
+    login: &str,
+    password: &str,
+    ip: Option<&str>,
+) -> (StatusCode, String) {
+    let mut req = axum::http::Request::post("/connexion")
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(axum::body::Body::from(format!(
+            "login={}&password={password}",
+            login.replace('@', "%40")
+        )))
+        .unwrap();
+    if let Some(ip) = ip {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                ip.parse().unwrap(),
+                40000,
+            )));
+    }
+    let resp = app.send(req).await;
+    let status = resp.status();
+    (status, crate::common::body_text(resp).await)
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_an_account_without_revealing_whether_it_exists() {
+    let app = TestApp::demo().await;
+    for login in ["mandataire@monlps.test", "personne@nulle-part.test"] {
+        for _ in 0..4 {
+            let (status, _) = attempt(&app, login, "mauvais-mot-de-passe", None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{login}");
+        }
+        // The fifth failure locks, for an existing account and an unknown login alike.
+        let (status, body) = attempt(&app, login, "mauvais-mot-de-passe", None).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{login}");
+        assert!(body.contains("Trop de tentatives"), "{body}");
+    }
+    // Locked: even the right password is refused, before it is checked.
+    let (status, _) = attempt(
+        &app,
+        "mandataire@monlps.test",
+        crate::common::PASSWORD,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Other accounts are unaffected.
+    let (status, _) = attempt(&app, "salarie@monlps.test", crate::common::PASSWORD, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The lock is in the audit trail.
+    let audit = app
+        .store
+        .system()
+        .list_audit(segur_store::Page::new(100, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "auth.lock")
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn one_address_trying_many_accounts_is_locked_out() {
+    let app = TestApp::demo().await;
+    for i in 0..29 {
+        let (status, _) = attempt(
+            &app,
+            &format!("inconnu{i}@x.test"),
+            "x",
+            Some("203.0.113.7"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let (status, _) = attempt(&app, "inconnu99@x.test", "x", Some("203.0.113.7")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // A real user from that address must wait; from another address it works.
+    let (status, _) = attempt(
+        &app,
+        "salarie@monlps.test",
+        crate::common::PASSWORD,
+        Some("203.0.113.7"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _) = attempt(
+        &app,
+        "salarie@monlps.test",
+        crate::common::PASSWORD,
+        Some("198.51.100.2"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // A successful sign-in clears the account's own failures.
+    for _ in 0..4 {
+        attempt(&app, "mandataire@medi.test", "faux", Some("198.51.100.3")).await;
+    }
+    let (status, _) = attempt(
+        &app,
+        "mandataire@medi.test",
+        crate::common::PASSWORD,
+        Some("198.51.100.3"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = attempt(&app, "mandataire@medi.test", "faux", Some("198.51.100.3")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the count started again");
+}
