@@ -340,7 +340,7 @@ pub struct RemMigrationView {
     pub new_items: Vec<ItemKeyView>,
 }
 
-fn migration_view(
+pub(crate) fn migration_view(
     id: &str,
     diff: &RemDiff,
     impact: &rem_diff::MigrationImpact,
@@ -383,12 +383,13 @@ pub async fn preview_rem_migration(
 pub async fn apply_rem_migration(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    meta: crate::extract::RequestMeta,
     ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Json<RemMigrationView>, ApiError> {
     let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
     let (diff, _) = tenant.rem_migration_preview(&id, &version).await?;
     let impact = tenant
-        .migrate_candidature_rem(&id, &version, &segur_store::AuditEntry::default().by(&user))
+        .migrate_candidature_rem(&id, &version, &meta.audit(&user, "", ""))
         .await?;
     Ok(Json(migration_view(&id, &diff, &impact, true)))
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use segur_domain::authz::Action;
 use segur_domain::calendar::Milestone;
 use segur_domain::catalogue::ProofItemKey;
@@ -128,6 +128,8 @@ pub struct CandidaturePage {
     pub filed_on: Option<String>,
     pub complete_on: Option<String>,
     pub root_declared_on: Option<String>,
+    /// Other published versions of the candidature's REM it may move to (REM-03).
+    pub other_rem_versions: Vec<String>,
 }
 
 fn title_of(c: &WorldCandidature) -> String {
@@ -191,7 +193,20 @@ pub async fn show(
         })
         .unwrap_or_default();
     let rows: Vec<DiagnosticRow> = diags.iter().map(Into::into).collect();
+    let other_rem_versions = state
+        .store()
+        .system()
+        .list_rem_versions(c.candidature.dispositif.as_str())
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.status == segur_domain::catalogue::RemStatus::Published
+                && r.version != c.candidature.rem_version
+        })
+        .map(|r| r.version)
+        .collect();
     Ok(render_html(&CandidaturePage {
+        other_rem_versions,
         layout: Layout::new(title_of(&c), Some(&user), "dashboard"),
         state_label: c.candidature.state.label_fr(),
         title: title_of(&c),
@@ -325,4 +340,59 @@ pub async fn chapter(
         index,
         items,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "rem_migration.html")]
+pub struct RemMigrationPage {
+    pub layout: Layout,
+    pub id: String,
+    pub title: String,
+    pub view: crate::api::rem_admin::RemMigrationView,
+    pub can_apply: bool,
+}
+
+/// Preview of moving a candidature to another published version of its REM (REM-03).
+pub async fn rem_migration_preview(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let c = tenant.get_candidature(&id).await?;
+    let (diff, impact) = tenant.rem_migration_preview(&id, &version).await?;
+    let can_apply = segur_domain::authz::authorize(
+        &crate::extract::actor(&user),
+        Action::WriteEditorData,
+        Some(tenant.organisation_id()),
+    )
+    .is_ok();
+    Ok(render_html(&RemMigrationPage {
+        layout: Layout::new(
+            format!("Passage au REM {version} — {}", title_of(&c)),
+            Some(&user),
+            "dashboard",
+        ),
+        title: title_of(&c),
+        view: crate::api::rem_admin::migration_view(&id, &diff, &impact, false),
+        id,
+        can_apply,
+    }))
+}
+
+/// Applies the move (editors of the candidature), then back to the candidature.
+pub async fn rem_migration_apply(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    meta: crate::extract::RequestMeta,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
+    tenant
+        .migrate_candidature_rem(&id, &version, &meta.audit(&user, "", ""))
+        .await?;
+    Ok(
+        axum::response::Redirect::to(&format!("/candidatures/{}", crate::extract::urlencode(&id)))
+            .into_response(),
+    )
 }

@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
             "/candidatures/{id}/chapitres/{n}",
             get(candidature::chapter),
         )
+        .route(
+            "/candidatures/{id}/rem/{version}",
+            get(candidature::rem_migration_preview).post(candidature::rem_migration_apply),
+        )
         .route("/catalogue", get(catalogue::index))
         .route("/catalogue/dispositifs/{code}", get(catalogue::dispositif))
         .route(

@@ -391,3 +391,65 @@ async fn oscal_component_definition_and_assessment_results_for_the_owner() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn rem_03_candidature_page_previews_and_applies_a_move() {
+    let app = TestApp::demo().await;
+    let owner = app.login("mandataire@monlps.test").await;
+    with_second_version(&app).await;
+    app.store
+        .system()
+        .publish_rem_version(
+            "MDV-LGC-Va2",
+            "9.0",
+            jiff::civil::date(2026, 12, 1),
+            AuditEntry::new("", ""),
+        )
+        .await
+        .unwrap();
+    let (status, page, _) = app.get("/candidatures/monlps-mdv", Some(&owner)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("/candidatures/monlps-mdv/rem/9.0"),
+        "no link to the move"
+    );
+    assert!(page.contains("/api/v1/candidatures/monlps-mdv/tracking.xlsx"));
+    let (status, preview, _) = app
+        .get("/candidatures/monlps-mdv/rem/9.0", Some(&owner))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(preview.contains("Dépôts conservés") && preview.contains("REM-03"));
+    assert!(preview.contains("Appliquer le passage"));
+    // The ANS sees the preview but cannot apply it.
+    let ans = app.login("instructeur@ans.test").await;
+    let (status, preview, _) = app
+        .get("/candidatures/monlps-mdv/rem/9.0", Some(&ans))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!preview.contains("Appliquer le passage"));
+    let resp = app
+        .post_form("/candidatures/monlps-mdv/rem/9.0", "", Some(&ans))
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = app
+        .post_form("/candidatures/monlps-mdv/rem/9.0", "", Some(&owner))
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, cand) = app
+        .get_json("/api/v1/candidatures/monlps-mdv", Some(&owner))
+        .await;
+    assert_eq!(cand["rem_version"], "9.0");
+    let audit = app
+        .store
+        .system()
+        .list_audit(segur_store::Page::new(100, 0))
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.action == "candidature.rem_migration"
+                && e.actor_role.as_deref() == Some("editor_mandataire"))
+    );
+}
