@@ -8,6 +8,7 @@ mod candidatures;
 mod catalogue;
 mod errors;
 mod financing;
+mod isolation;
 mod openapi;
 mod pages;
 mod register;
