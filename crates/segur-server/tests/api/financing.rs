@@ -852,3 +852,37 @@ async fn fin_04_hostile_documents_get_clear_refusals() {
         .await;
     assert_eq!(list["total"], 3, "nothing was stored");
 }
+
+/// Every file of the financing fuzz corpora (`fuzz/corpus/financing_request`,
+/// `fuzz/corpus/eligibility_base`) goes through the parsers the server uses, without panic.
+#[test]
+fn financing_fuzz_corpus_goes_through_the_parsers() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+    let files = |dir: &str| -> Vec<Vec<u8>> {
+        std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect()
+    };
+    let requests = files("financing_request");
+    assert!(requests.len() >= 3);
+    for bytes in requests {
+        if let Ok(doc) = serde_json::from_slice::<Value>(&bytes) {
+            let _ = segur_domain::financing::request::simulate(
+                &segur_domain::world::World::default(),
+                segur_domain::financing::FinancingRecords::default(),
+                &doc,
+                "ed",
+                jiff::civil::date(2026, 11, 22),
+                &segur_domain::rules::Settings::default(),
+            );
+        }
+    }
+    let bases = files("eligibility_base");
+    assert!(bases.len() >= 2);
+    let parsed: Vec<bool> = bases
+        .iter()
+        .map(|b| segur_server::financing::read_base(b).is_ok())
+        .collect();
+    assert!(parsed.contains(&true) && parsed.contains(&false), "{parsed:?}");
+}
