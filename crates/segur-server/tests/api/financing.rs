@@ -884,5 +884,8 @@ fn financing_fuzz_corpus_goes_through_the_parsers() {
         .iter()
         .map(|b| segur_server::financing::read_base(b).is_ok())
         .collect();
-    assert!(parsed.contains(&true) && parsed.contains(&false), "{parsed:?}");
+    assert!(
+        parsed.contains(&true) && parsed.contains(&false),
+        "{parsed:?}"
+    );
 }
