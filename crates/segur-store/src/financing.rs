@@ -187,7 +187,7 @@ async fn insert_request(
     .bind(organisation_id)
     .bind(&r.id)
     .bind(&r.order)
-    .bind(kind_str(r))
+    .bind(r.kind.as_str())
     .bind(r.status.as_str())
     .bind(order.client.to_string())
     .bind(order.dispositif.as_str())
@@ -204,13 +204,6 @@ async fn insert_request(
         other => other,
     })?;
     Ok(())
-}
-
-fn kind_str(r: &PaymentRequest) -> &'static str {
-    match r.kind {
-        segur_domain::financing::RequestKind::Advance => "advance",
-        segur_domain::financing::RequestKind::Balance => "balance",
-    }
 }
 
 async fn load_data<T: serde::de::DeserializeOwned>(
@@ -322,7 +315,7 @@ impl SystemStore {
                  data = excluded.data, updated_at = excluded.updated_at",
             )
             .bind(c.id.to_string())
-            .bind(json(&c.kind)?.trim_matches('"').to_owned())
+            .bind(c.kind.as_str())
             .bind(&c.name)
             .bind(fold_for_search(&format!("{} {}", c.id, c.name)))
             .bind(json(c)?)
@@ -740,7 +733,7 @@ impl Importer<'_> {
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(c.id.to_string())
-            .bind(json(&c.kind)?.trim_matches('"').to_owned())
+            .bind(c.kind.as_str())
             .bind(&c.name)
             .bind(fold_for_search(&format!("{} {}", c.id, c.name)))
             .bind(json(c)?)

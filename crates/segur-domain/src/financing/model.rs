@@ -29,6 +29,17 @@ pub enum ClientKind {
     Esms,
 }
 
+impl ClientKind {
+    /// The stable code used in files and the database (`PS`, `ES`, `ESMS`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::Ps => "PS",
+            ClientKind::Es => "ES",
+            ClientKind::Esms => "ESMS",
+        }
+    }
+}
+
 /// The client's row of the *Base des ES éligibles* for one SONS, or its forfait (FIN-03).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,6 +171,14 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
+    /// The stable code used in documents and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Advance => "advance",
+            RequestKind::Balance => "balance",
+        }
+    }
+
     pub fn label_fr(self) -> &'static str {
         match self {
             RequestKind::Advance => "demande d'avance",
@@ -475,6 +494,16 @@ mod tests {
         let back: PaymentRequest =
             serde_json::from_value(serde_json::to_value(&ok).unwrap()).unwrap();
         assert_eq!(back, ok);
+    }
+
+    #[test]
+    fn kind_codes_match_their_serialised_form() {
+        for k in [ClientKind::Ps, ClientKind::Es, ClientKind::Esms] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for k in [RequestKind::Advance, RequestKind::Balance] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
     }
 
     #[test]

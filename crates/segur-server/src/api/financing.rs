@@ -100,13 +100,6 @@ pub struct PaymentRequestView {
     pub decided_at: Option<String>,
 }
 
-fn kind_str(k: RequestKind) -> &'static str {
-    match k {
-        RequestKind::Advance => "advance",
-        RequestKind::Balance => "balance",
-    }
-}
-
 impl From<&RequestRecord> for PaymentRequestView {
     fn from(r: &RequestRecord) -> Self {
         let p: &PaymentRequest = &r.request;
@@ -115,7 +108,7 @@ impl From<&RequestRecord> for PaymentRequestView {
             organisation_name: r.organisation_name.clone(),
             id: p.id.clone(),
             order: p.order.clone(),
-            kind: kind_str(p.kind).to_owned(),
+            kind: p.kind.as_str().to_owned(),
             status: p.status.as_str().to_owned(),
             status_label: p.status.label_fr().to_owned(),
             motivation: match &p.status {
@@ -260,10 +253,7 @@ impl From<Client> for ClientView {
     fn from(c: Client) -> Self {
         Self {
             id: c.id.to_string(),
-            kind: serde_json::to_value(c.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            kind: c.kind.as_str().to_owned(),
             name: c.name,
             eligibility: c
                 .eligibility
