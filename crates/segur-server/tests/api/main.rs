@@ -12,3 +12,4 @@ mod openapi;
 mod pages;
 mod register;
 mod rem_admin;
+mod tokens;
