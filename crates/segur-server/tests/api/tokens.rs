@@ -330,3 +330,72 @@ async fn pages_never_accept_a_token() {
             .starts_with("/connexion")
     );
 }
+
+#[tokio::test]
+async fn page_creates_shows_the_secret_once_and_revokes() {
+    let app = TestApp::demo().await;
+    let cookie = app.login(MONLPS).await;
+    let (status, html, _) = app.get("/compte/jetons", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Aucun jeton."), "{html}");
+    assert!(html.contains(r#"href="/compte/jetons" aria-current="page""#));
+
+    let resp = app
+        .post_form(
+            "/compte/jetons",
+            "name=Export+nocturne&scope=read&expires_in_days=90",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store");
+    let html = body_text(resp).await;
+    let start = html
+        .find(r#"value="segur_pat_"#)
+        .expect("secret shown once")
+        + 7;
+    let secret = &html[start..start + 10 + 64];
+    assert!(html.contains(r#"role="status""#));
+    let (status, _) = with_token(&app, Method::GET, "/api/v1/me", secret, None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Never again: the list shows the name and last use, not the secret.
+    let (_, html, _) = app.get("/compte/jetons", Some(&cookie)).await;
+    assert!(!html.contains(&secret[10..]));
+    assert!(html.contains("Export nocturne"));
+    assert!(html.contains("lecture"));
+    assert!(!html.contains("jamais"), "last use shown");
+
+    // Invalid input: said in words, nothing created.
+    let resp = app
+        .post_form(
+            "/compte/jetons",
+            "name=x&scope=write&expires_in_days=400",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body_text(resp).await.contains(r#"role="alert""#));
+
+    let (_, list) = app.get_json("/api/v1/tokens", Some(&cookie)).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let id = list[0]["id"].as_str().unwrap();
+    let resp = app
+        .post_form(&format!("/compte/jetons/{id}/revoquer"), "", Some(&cookie))
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (status, _) = with_token(&app, Method::GET, "/api/v1/me", secret, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, html, _) = app.get("/compte/jetons", Some(&cookie)).await;
+    assert!(html.contains("révoqué"));
+
+    // Anonymous: to sign-in.
+    let (status, _, headers) = app.get("/compte/jetons", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/connexion")
+    );
+}
