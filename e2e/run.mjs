@@ -369,6 +369,29 @@ async function journeyWithJavaScript(browser, base) {
         watch.assertClean('REM and change log pages');
       });
 
+      await step('API tokens page: create (secret shown once), accessible, revoke', async () => {
+        await page.goto(`${base}/tableau-de-bord`);
+        await Promise.all([
+          page.waitForURL((u) => u.pathname === '/compte/jetons'),
+          page.getByRole('link', { name: "Jetons d'API" }).click(),
+        ]);
+        await checkA11y(page);
+        await page.locator('#name').fill('Navigateur e2e');
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Créer le jeton' }).click(),
+        ]);
+        const secret = await page.locator('[role="status"] #secret').inputValue();
+        assert(/^segur_pat_[0-9a-f]{64}$/.test(secret), `secret shown is "${secret}"`);
+        await checkA11y(page);
+        await Promise.all([
+          page.waitForURL((u) => u.pathname === '/compte/jetons'),
+          page.getByRole('button', { name: 'Révoquer le jeton Navigateur e2e' }).click(),
+        ]);
+        assert(!(await page.content()).includes(secret), 'the secret is shown again');
+        watch.assertClean('API tokens page');
+      });
+
       await step('signing out ends the session', async () => {
         await Promise.all([
           page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),

@@ -94,3 +94,19 @@ pub fn ans_pilot_desk(
         system: state.store().system(),
     })
 }
+
+/// The caller's own organisation for API tokens, and whether they manage every token of it.
+///
+/// Any signed-in user may create, list and revoke their own tokens: a token acts as its
+/// creator, so it grants nothing the creator does not already have. Those who manage the
+/// organisation's accounts (editor mandataire or représentant, ANS administrator;
+/// `Action::ManageAccounts`) also see and revoke their colleagues' tokens.
+pub fn token_tenant(state: &AppState, user: &UserRecord) -> (TenantStore, bool) {
+    let manages = authorize(
+        &actor(user),
+        Action::ManageAccounts,
+        Some(&user.organisation_id),
+    )
+    .is_ok();
+    (state.store().tenant(&user.organisation_id), manages)
+}

@@ -2,13 +2,21 @@
 //!
 //! `ApiUser` and `PageUser` both load the session user; they differ only in how they refuse an
 //! anonymous caller (401 JSON vs. a redirect to the sign-in page). `MaybeUser` never refuses.
+//!
+//! `ApiUser` alone also accepts an API token (`Authorization: Bearer segur_pat_…`), and only
+//! under `/api/`: pages never do. When an `Authorization` header is present it alone decides
+//! (the session cookie is ignored). An unknown, expired or revoked token is one 401 with no
+//! hint which. A `read` token is refused (403) on every state-changing method (anything but
+//! GET, HEAD, OPTIONS) — enforced here, once, from the request method, so that a route cannot
+//! forget it; routes that only compute (e.g. `POST /api/v1/financing/simulate`) need `write`
+//! too.
 //! `ApiQuery`/`ApiPath` turn axum's rejections into the API's JSON errors.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use segur_domain::authz::Actor;
-use segur_store::UserRecord;
+use segur_store::{TokenScope, UserRecord};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -37,6 +45,55 @@ async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<UserRecord>
     Ok(state.store().system().session_user(&token).await?)
 }
 
+/// How an API caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiAuth {
+    Session,
+    Token(TokenScope),
+}
+
+fn token_refused() -> ApiError {
+    // Same answer for unknown, expired, revoked and malformed: no hint which.
+    ApiError::new(ErrorCode::Unauthenticated, "jeton d'API refusé")
+}
+
+/// The user behind an API request: the bearer token if an `Authorization` header is present
+/// (under `/api/` only), else the session cookie.
+async fn load_api_user(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<(UserRecord, ApiAuth)>, ApiError> {
+    let header = parts.headers.get(axum::http::header::AUTHORIZATION);
+    let Some(header) = header.filter(|_| parts.uri.path().starts_with("/api/")) else {
+        return Ok(load_user(parts, state)
+            .await?
+            .map(|u| (u, ApiAuth::Session)));
+    };
+    let secret = header
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, secret)| secret.trim())
+        .ok_or_else(token_refused)?;
+    let found = state
+        .store()
+        .system()
+        .api_token_user(secret)
+        .await?
+        .ok_or_else(token_refused)?;
+    if found.scope == TokenScope::Read && !parts.method.is_safe() {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "jeton en lecture seule : la méthode {} demande un jeton en écriture",
+                parts.method
+            ),
+        ));
+    }
+    Ok(Some((found.user, ApiAuth::Token(found.scope))))
+}
+
 /// The caller as seen by the authorization policy.
 pub fn actor(user: &UserRecord) -> Actor {
     Actor {
@@ -46,7 +103,7 @@ pub fn actor(user: &UserRecord) -> Actor {
     }
 }
 
-/// A signed-in user, for API routes (401 JSON otherwise).
+/// A signed-in user or an API token's creator, for API routes (401 JSON otherwise).
 pub struct ApiUser(pub UserRecord);
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -56,8 +113,33 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match load_user(parts, state).await? {
-            Some(u) => Ok(Self(u)),
+        match load_api_user(parts, state).await? {
+            Some((u, _)) => Ok(Self(u)),
+            None => Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "authentification requise",
+            )),
+        }
+    }
+}
+
+/// A user signed in with a session, for API routes that an API token must not reach (managing
+/// tokens: a token could otherwise mint its own successors and outlive its expiry).
+pub struct SessionApiUser(pub UserRecord);
+
+impl FromRequestParts<AppState> for SessionApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match load_api_user(parts, state).await? {
+            Some((u, ApiAuth::Session)) => Ok(Self(u)),
+            Some((_, ApiAuth::Token(_))) => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "les jetons d'API se gèrent depuis une session, pas avec un jeton",
+            )),
             None => Err(ApiError::new(
                 ErrorCode::Unauthenticated,
                 "authentification requise",

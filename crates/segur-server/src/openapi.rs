@@ -25,7 +25,7 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// Declares the session cookie used by the signed-in routes.
+/// Declares the session cookie and the API token (bearer) used by the signed-in routes.
 struct SessionCookie;
 
 impl utoipa::Modify for SessionCookie {
@@ -38,6 +38,19 @@ impl utoipa::Modify for SessionCookie {
                 crate::extract::SESSION_COOKIE,
                 "Session cookie set by the sign-in form (POST /connexion).",
             ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "API token `segur_pat_…` (page /compte/jetons or POST /api/v1/tokens), \
+                         accepted wherever the session is, except to manage tokens. A `read` \
+                         token is refused (403) on POST, PUT, PATCH and DELETE.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -1,5 +1,9 @@
 //! Cross-cutting HTTP layers: security headers, CSRF (Fetch Metadata / Origin check), body size
 //! and time limits, request ids, tracing, compression, and a panic guard.
+//!
+//! CSRF and API tokens: the CSRF layer lets through requests that carry neither `Origin` nor
+//! `Sec-Fetch-Site` (curl, scripts), so `Authorization: Bearer` clients need nothing more; a
+//! browser's cross-site request is still refused, bearer or not.
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, header};
@@ -7,6 +11,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -68,4 +73,10 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        // Outermost: API token secrets and session cookies are marked sensitive before any
+        // layer could log headers, so they are never written to the logs.
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
 }

@@ -9,6 +9,7 @@ mod register;
 mod system;
 mod tenant;
 mod throttle;
+mod tokens;
 mod util;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,10 @@ pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;
 pub use throttle::ThrottlePolicy;
+pub use tokens::{
+    API_TOKEN_PREFIX, ApiTokenRecord, CreatedApiToken, MAX_TOKEN_DAYS, NewApiToken, TokenScope,
+    TokenUser, token_secret_digest,
+};
 pub use util::fold_for_search;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -27,8 +27,8 @@ use segur_domain::world::{
     WorldReferencing,
 };
 use segur_store::{
-    AuditEntry, Backend, BlobStore, ConnectOptions, NewAccount, Page, Store, StoreError,
-    verify_password,
+    API_TOKEN_PREFIX, AuditEntry, Backend, BlobStore, ConnectOptions, NewAccount, NewApiToken,
+    Page, Store, StoreError, TokenScope, token_secret_digest, verify_password,
 };
 use sqlx::Connection;
 
@@ -1618,6 +1618,213 @@ async fn check_audit_tail_deletion_is_detected(store: Store, url: String) {
     assert_eq!(sys.verify_audit_chain().await.unwrap(), Some(total));
 }
 
+async fn check_api_tokens(store: Store, url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let (alice, _) = sys
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
+    let (bob, _) = sys.find_user_for_login("bob@ed-b").await.unwrap().unwrap();
+    let ed_a = store.tenant("ed-a");
+    let ed_b = store.tenant("ed-b");
+    let audit_before = sys.list_audit(Page::max()).await.unwrap().total;
+    let new = |name: &str, scope, days| NewApiToken {
+        name: name.into(),
+        scope,
+        expires_in_days: days,
+    };
+
+    // Created: a recognisable secret of 32 random bytes, shown once, audited without it.
+    let created = ed_a
+        .create_api_token(
+            &alice,
+            &new("  CI  ", TokenScope::Read, 30),
+            &AuditEntry::default().by(&alice),
+        )
+        .await
+        .unwrap();
+    let secret = created.secret.clone();
+    assert!(secret.starts_with(API_TOKEN_PREFIX), "{secret}");
+    assert_eq!(secret.len(), API_TOKEN_PREFIX.len() + 64);
+    assert_eq!(created.token.name, "CI");
+    assert_eq!(created.token.scope, TokenScope::Read);
+    assert_eq!(
+        created.token.expires_at - created.token.created_at,
+        30 * 86_400
+    );
+    let audit = sys.list_audit(Page::max()).await.unwrap();
+    assert_eq!(audit.total, audit_before + 1, "one event, same transaction");
+    let ev = audit
+        .items
+        .iter()
+        .find(|e| e.action == "api_token.create")
+        .unwrap();
+    assert_eq!(ev.organisation_id.as_deref(), Some("ed-a"));
+    assert!(!ev.object.contains(&secret[API_TOKEN_PREFIX.len()..]));
+
+    // Stored hashed: the row holds the SHA-256 of the secret and nothing else of it.
+    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let stored: String = sqlx::query("SELECT secret_sha256 FROM api_tokens WHERE id = $1")
+        .bind(&created.token.id)
+        .fetch_one(&mut raw)
+        .await
+        .map(|r| sqlx::Row::get(&r, "secret_sha256"))
+        .unwrap();
+    raw.close().await.unwrap();
+    assert_eq!(stored, token_secret_digest(&secret));
+    assert!(!stored.contains(&secret[API_TOKEN_PREFIX.len()..]));
+
+    // Resolved to its creator with its scope; last use recorded.
+    let now = created.token.created_at;
+    let resolved = sys
+        .api_token_user_at(&secret, now + 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resolved.user, alice);
+    assert_eq!(resolved.scope, TokenScope::Read);
+    assert_eq!(resolved.token_id, created.token.id);
+    let listed = ed_a.list_api_tokens(None).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_used_at, Some(now + 10));
+    assert_eq!(listed[0].user_login, "alice@ed-a");
+    // At most once a minute.
+    sys.api_token_user_at(&secret, now + 30)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ed_a.get_api_token(&created.token.id)
+            .await
+            .unwrap()
+            .last_used_at,
+        Some(now + 10)
+    );
+    sys.api_token_user_at(&secret, now + 80)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ed_a.get_api_token(&created.token.id)
+            .await
+            .unwrap()
+            .last_used_at,
+        Some(now + 80)
+    );
+
+    // Unknown, malformed and expired secrets resolve to nothing.
+    for bad in ["", "segur_pat_", "not-a-token", &secret[..secret.len() - 1]] {
+        assert_eq!(sys.api_token_user(bad).await.unwrap(), None, "{bad}");
+    }
+    let wrong = format!("{API_TOKEN_PREFIX}{}", "0".repeat(64));
+    assert_eq!(sys.api_token_user(&wrong).await.unwrap(), None);
+    assert_eq!(
+        sys.api_token_user_at(&secret, created.token.expires_at)
+            .await
+            .unwrap(),
+        None,
+        "expired at expires_at"
+    );
+    let old = ed_a
+        .create_api_token_at(
+            &alice,
+            &new("ancien", TokenScope::Write, 1),
+            &AuditEntry::default(),
+            now - 2 * 86_400,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sys.api_token_user(&old.secret).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert!(
+        !ed_a
+            .get_api_token(&old.token.id)
+            .await
+            .unwrap()
+            .is_active(now)
+    );
+
+    // Validation: name, 1 to 365 days, creator of this organisation.
+    for (n, days) in [("", 10), ("x", 0), ("x", 366), ("a\u{7}b", 10)] {
+        let err = ed_a
+            .create_api_token(
+                &alice,
+                &new(n, TokenScope::Read, days),
+                &AuditEntry::default(),
+            )
+            .await;
+        assert!(
+            matches!(err, Err(StoreError::Invalid(_))),
+            "{n} {days}: {err:?}"
+        );
+    }
+    let err = ed_b
+        .create_api_token(
+            &alice,
+            &new("x", TokenScope::Read, 1),
+            &AuditEntry::default(),
+        )
+        .await;
+    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+
+    // Tenant isolation: another organisation neither lists nor revokes them.
+    let bobs = ed_b
+        .create_api_token(
+            &bob,
+            &new("B", TokenScope::Write, 365),
+            &AuditEntry::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ed_b.list_api_tokens(None).await.unwrap().len(), 1);
+    assert_eq!(ed_a.list_api_tokens(None).await.unwrap().len(), 2);
+    assert_eq!(ed_a.list_api_tokens(Some(&bob.id)).await.unwrap().len(), 0);
+    assert_eq!(
+        ed_a.list_api_tokens(Some(&alice.id)).await.unwrap().len(),
+        2
+    );
+    assert!(matches!(
+        ed_a.revoke_api_token(&bobs.token.id, &AuditEntry::default())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        ed_a.get_api_token(&bobs.token.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        sys.api_token_user(&bobs.secret)
+            .await
+            .unwrap()
+            .unwrap()
+            .user,
+        bob
+    );
+
+    // Revoked: resolves to nothing, audited once, idempotent.
+    let before = sys.list_audit(Page::max()).await.unwrap().total;
+    let revoked = ed_a
+        .revoke_api_token(&created.token.id, &AuditEntry::default().by(&alice))
+        .await
+        .unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(sys.api_token_user(&secret).await.unwrap(), None, "revoked");
+    let again = ed_a
+        .revoke_api_token(&created.token.id, &AuditEntry::default())
+        .await
+        .unwrap();
+    assert_eq!(again.revoked_at, revoked.revoked_at);
+    let audit = sys.list_audit(Page::max()).await.unwrap();
+    assert_eq!(audit.total, before + 1);
+    assert!(audit.items.iter().any(|e| e.action == "api_token.revoke"));
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+}
+
 async fn check_lif_candidature_transitions_are_audited(store: Store, _url: String) {
     loaded(&store).await;
     let t = store.tenant("ed-a");
@@ -2059,6 +2266,7 @@ on_every_backend! {
     pub_01_register_sources_and_obsolete_versions => check_pub_01_register;
     audit_tail_deletion_is_detected => check_audit_tail_deletion_is_detected;
     login_failures_lock_then_expire => check_login_throttle;
+    api_tokens_scoped_expiring_hashed_revocable => check_api_tokens;
 }
 
 // ---------------------------------------------------------------------------------------------

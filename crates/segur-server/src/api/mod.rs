@@ -9,6 +9,7 @@ pub mod me;
 pub mod register;
 pub mod rem_admin;
 pub mod rules;
+pub mod tokens;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -21,6 +22,8 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(me::get_me))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
         .routes(routes!(catalogue::list_dispositifs))
         .routes(routes!(catalogue::get_dispositif))
         .routes(routes!(catalogue::get_calendar))

@@ -10,6 +10,7 @@ mod register;
 mod rem_diff;
 mod rem_import;
 mod rules;
+mod tokens;
 
 use askama::Template;
 use axum::Router;
@@ -76,6 +77,11 @@ pub fn router() -> Router<AppState> {
             post(financing::ans_validate_pilot),
         )
         .route("/registre", get(register::show))
+        .route(
+            "/compte/jetons",
+            get(tokens::index).post(tokens::create_submit),
+        )
+        .route("/compte/jetons/{id}/revoquer", post(tokens::revoke_submit))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))
 }

@@ -118,6 +118,11 @@ impl TestApp {
         }
     }
 
+    /// URL of this test's SQLite database, to check what is stored with raw SQL.
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self._dir.0.join("segur.db").display())
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
         self.router
             .clone()

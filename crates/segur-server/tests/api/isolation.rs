@@ -53,6 +53,28 @@ const CAND: &str = "/api/v1/candidatures/{id}";
 
 /// [anonymous, owner (MonLPS), competitor (Medi), ANS instructeur, ASP agent]
 const MATRIX: &[Row] = &[
+    // API tokens: each signed-in user manages its own (and account managers their colleagues').
+    row(
+        "get",
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    row(
+        "post",
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        "{}",
+        [401, 422, 422, 422, 422],
+    ),
+    row(
+        "delete",
+        "/api/v1/tokens/{id}",
+        "/api/v1/tokens/00000000-0000-0000-0000-000000000000",
+        "",
+        [401, 404, 404, 404, 404],
+    ),
     row(
         "get",
         "/api/v1/me",

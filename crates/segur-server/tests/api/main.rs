@@ -13,3 +13,4 @@ mod openapi;
 mod pages;
 mod register;
 mod rem_admin;
+mod tokens;
