@@ -76,7 +76,9 @@ string_newtype!(Finess);
 impl Finess {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim().to_ascii_uppercase();
+        // ASCII first: byte slicing below must not split a character (found by fuzzing).
         let ok = s.len() == 9
+            && s.is_ascii()
             && (s[..2].chars().all(|c| c.is_ascii_digit()) || &s[..2] == "2A" || &s[..2] == "2B")
             && s[2..].chars().all(|c| c.is_ascii_digit());
         if !ok {
@@ -242,6 +244,15 @@ mod tests {
         assert!(Finess::parse("750712184").is_ok());
         assert!(Finess::parse("75071218").is_err());
         assert!(Finess::parse("ZZ0712184").is_err());
+    }
+
+    /// Found by fuzzing the eligibility base: nine bytes that are not nine ASCII characters
+    /// used to make the parser slice inside a character and panic.
+    #[test]
+    fn finess_refuses_multibyte_input_without_panicking() {
+        assert!(Finess::parse("5ÿÿÿES").is_err());
+        assert!(Finess::parse("éé0712184").is_err());
+        assert!(Finess::parse("7ÿ0712184").is_err());
     }
 
     #[test]
