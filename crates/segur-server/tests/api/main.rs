@@ -10,6 +10,7 @@ mod errors;
 mod financing;
 mod isolation;
 mod openapi;
+mod page_isolation;
 mod pages;
 mod register;
 mod rem_admin;
