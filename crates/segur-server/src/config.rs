@@ -7,8 +7,10 @@ use std::time::Duration;
 pub struct ServerConfig {
     /// Mark cookies `Secure` (when served over TLS or behind a TLS-terminating proxy).
     pub secure_cookies: bool,
-    /// Lifetime of a sign-in session.
+    /// Absolute lifetime of a sign-in session.
     pub session_ttl: Duration,
+    /// A session unused for this long ends (idle timeout) [default: 30 minutes].
+    pub session_idle: Duration,
     /// Fixed "today" (Europe/Paris) for deterministic tests and demos; `None` reads the clock.
     pub fixed_today: Option<jiff::civil::Date>,
     /// Maximum size of a request body outside upload routes.
@@ -28,6 +30,7 @@ impl Default for ServerConfig {
         Self {
             secure_cookies: false,
             session_ttl: Duration::from_secs(8 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
             fixed_today: None,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),

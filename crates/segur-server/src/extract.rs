@@ -42,7 +42,12 @@ async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<UserRecord>
     let Some(token) = session_token(parts) else {
         return Ok(None);
     };
-    Ok(state.store().system().session_user(&token).await?)
+    let idle = i64::try_from(state.config().session_idle.as_secs()).unwrap_or(i64::MAX);
+    Ok(state
+        .store()
+        .system()
+        .session_user_idle(&token, idle)
+        .await?)
 }
 
 /// How an API caller proved who they are.

@@ -738,7 +738,8 @@ impl SystemStore {
         let token = hex::encode(bytes);
         let now = now_unix();
         self.tick();
-        sqlx::query("INSERT INTO sessions (token_sha256, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        // Seen at creation: the idle clock starts at sign-in.
+        sqlx::query("INSERT INTO sessions (token_sha256, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")
             .bind(token_digest(&token))
             .bind(user_id)
             .bind(now)
@@ -754,18 +755,69 @@ impl SystemStore {
 
     /// The user of a live session; `None` when the token is unknown or expired.
     pub async fn session_user(&self, token: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.session_user_idle(token, i64::MAX).await
+    }
+
+    /// The user of a live session: not past its absolute expiry, and seen within the last
+    /// `idle_seconds` (idle timeout). Marks the session seen, at most once a minute.
+    pub async fn session_user_idle(
+        &self,
+        token: &str,
+        idle_seconds: i64,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let now = now_unix();
+        let digest = token_digest(token);
         self.tick();
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
-             JOIN organisations o ON o.id = u.organisation_id \
-             WHERE s.token_sha256 = $1 AND s.expires_at > $2"
+            "SELECT {USER_COLUMNS}, s.last_seen_at AS session_seen FROM sessions s \
+             JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
+             WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND s.last_seen_at > $3"
         ));
         let row = sqlx::query(sql)
-            .bind(token_digest(token))
-            .bind(now_unix())
+            .bind(&digest)
+            .bind(now)
+            .bind(now.saturating_sub(idle_seconds))
             .fetch_optional(self.store.pool())
             .await?;
+        let seen: Option<i64> = row
+            .as_ref()
+            .map(|r| r.try_get("session_seen"))
+            .transpose()?;
+        // Written at most once a minute, so that a burst of requests costs no writes.
+        if seen.is_some_and(|t| t < now - 60) {
+            self.tick();
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1 WHERE token_sha256 = $2 AND last_seen_at < $3",
+            )
+            .bind(now)
+            .bind(&digest)
+            .bind(now - 60)
+            .execute(self.store.pool())
+            .await?;
+        }
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Ends every session of a user on their request, audited.
+    pub async fn sign_out_everywhere(
+        &self,
+        user_id: &str,
+        audit_entry: &AuditEntry,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        self.tick();
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+        let mut entry = audit_entry.clone();
+        entry.action = "auth.sign_out_everywhere".into();
+        entry.object = format!("{} session(s) fermée(s)", done.rows_affected());
+        audit::append(&self.store, conn, &entry).await?;
+        self.tick();
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {

@@ -2266,6 +2266,7 @@ on_every_backend! {
     pub_01_register_sources_and_obsolete_versions => check_pub_01_register;
     audit_tail_deletion_is_detected => check_audit_tail_deletion_is_detected;
     login_failures_lock_then_expire => check_login_throttle;
+    sessions_idle_timeout_and_sign_out_everywhere => check_session_idle;
     api_tokens_scoped_expiring_hashed_revocable => check_api_tokens;
 }
 
@@ -2581,6 +2582,45 @@ async fn check_pub_01_register(store: Store, _url: String) {
     assert!(public.editors.iter().any(|e| e.name == "Éditeur A"));
     let entries = segur_domain::register::register(&public, &obsolete);
     assert!(!entries.is_empty());
+}
+
+async fn check_session_idle(store: Store, url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let (alice, _) = sys
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
+    let (bob, _) = sys.find_user_for_login("bob@ed-b").await.unwrap().unwrap();
+    let a1 = sys.create_session(&alice.id, 3600).await.unwrap();
+    let a2 = sys.create_session(&alice.id, 3600).await.unwrap();
+    let b1 = sys.create_session(&bob.id, 3600).await.unwrap();
+    // Used now: alive, and marked seen.
+    assert!(sys.session_user_idle(&a1, 1800).await.unwrap().is_some());
+    // Unused for an hour: past a 30-minute idle timeout, still within its absolute lifetime.
+    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 3600 WHERE last_seen_at > 0")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    assert!(sys.session_user_idle(&a1, 1800).await.unwrap().is_none());
+    assert!(sys.session_user_idle(&a1, 7200).await.unwrap().is_some());
+    // Sign out everywhere: every session of that user only, audited.
+    let ended = sys
+        .sign_out_everywhere(&alice.id, &AuditEntry::new("", "").by(&alice))
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    assert!(sys.session_user(&a2).await.unwrap().is_none());
+    assert!(sys.session_user(&b1).await.unwrap().is_some());
+    let audit = sys.list_audit(Page::new(10, 0)).await.unwrap();
+    assert_eq!(audit.items[0].action, "auth.sign_out_everywhere");
+    assert_eq!(
+        audit.items[0].actor_user_id.as_deref(),
+        Some(alice.id.as_str())
+    );
 }
 
 async fn check_login_throttle(store: Store, _url: String) {

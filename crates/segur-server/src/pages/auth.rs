@@ -195,3 +195,24 @@ pub async fn logout(State(state): State<AppState>, request: axum::extract::Reque
     headers.insert(SET_COOKIE, cookie(&state, "", 0));
     (headers, Redirect::to("/")).into_response()
 }
+
+/// « Se déconnecter partout » : ends every session of the signed-in user (audited).
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    crate::extract::PageUser(user): crate::extract::PageUser,
+    meta: RequestMeta,
+) -> Response {
+    let entry = meta.audit(&user, "", "");
+    if let Err(e) = state
+        .store()
+        .system()
+        .sign_out_everywhere(&user.id, &entry)
+        .await
+    {
+        tracing::error!(error = %e, "sign out everywhere failed");
+        return crate::error::PageError::internal().into_response();
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, cookie(&state, "", 0));
+    (headers, Redirect::to("/")).into_response()
+}

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/connexion", get(auth::login_form).post(auth::login))
         .route("/deconnexion", post(auth::logout))
+        .route("/deconnexion-partout", post(auth::logout_everywhere))
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
         .route(

@@ -267,3 +267,43 @@ async fn one_address_trying_many_accounts_is_locked_out() {
     let (status, _) = attempt(&app, "mandataire@medi.test", "faux", Some("198.51.100.3")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the count started again");
 }
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_and_idle_sessions_end() {
+    use sqlx::Connection;
+    let app = TestApp::demo().await;
+    let laptop = app.login("salarie@monlps.test").await;
+    let phone = app.login("salarie@monlps.test").await;
+    let other = app.login("mandataire@monlps.test").await;
+    for c in [&laptop, &phone, &other] {
+        assert_eq!(app.get_json("/api/v1/me", Some(c)).await.0, StatusCode::OK);
+    }
+    let (status, page, _) = app.get("/compte/jetons", Some(&phone)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Fermer toutes mes sessions"));
+    let resp = app
+        .post_form("/deconnexion-partout", "", Some(&phone))
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    for c in [&laptop, &phone] {
+        assert_eq!(
+            app.get_json("/api/v1/me", Some(c)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.get_json("/api/v1/me", Some(&other)).await.0,
+        StatusCode::OK
+    );
+    // Idle for an hour (the default idle timeout is 30 minutes): the session has ended.
+    let mut raw = sqlx::AnyConnection::connect(&app.db_url()).await.unwrap();
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 3600")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    assert_eq!(
+        app.get_json("/api/v1/me", Some(&other)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -65,6 +65,12 @@ const PAGES: &[PageRow] = &[
         [401, 0, 0, 0, 0],
     ),
     post("/deconnexion", "/deconnexion", "", [303, 0, 0, 0, 0]),
+    post(
+        "/deconnexion-partout",
+        "/deconnexion-partout",
+        "",
+        [303, 0, 0, 0, 0],
+    ),
     get(
         "/tableau-de-bord",
         "/tableau-de-bord",
