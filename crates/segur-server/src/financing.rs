@@ -343,13 +343,10 @@ impl AspDesk {
         );
         let mut out: BTreeMap<(String, String), Vec<Diagnostic>> = BTreeMap::new();
         for (org, r) in &all.payment_requests {
-            let req = scoped(org, &r.id);
-            let ord = scoped(org, &r.order);
-            let subjects = [
-                format!("demande {req}"),
-                format!("commande {ord}"),
-                format!("prestation {ord}"),
-            ];
+            let subjects = segur_domain::rules::fin::request_subjects(
+                &scoped(org, &r.id),
+                &scoped(org, &r.order),
+            );
             let mine: Vec<Diagnostic> = diags
                 .iter()
                 .filter(|d| subjects.contains(&d.subject))

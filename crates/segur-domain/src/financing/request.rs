@@ -37,7 +37,7 @@ use serde_json::Value;
 use super::{
     Client, FinancingRecords, Order, PaymentRequest, Prestation, RequestKind, RequestStatus,
 };
-use crate::rules::fin::{order_subject, prestation_subject, request_subject};
+use crate::rules::fin::{request_subject, request_subjects};
 use crate::rules::{Diagnostic, Settings, Severity};
 use crate::world::World;
 
@@ -432,19 +432,7 @@ pub fn simulate(
         crate::rules::fin::check_records(world, records, today, settings)
             .into_iter()
             .collect();
-    let subjects = [
-        order_subject(&doc.order),
-        request_subject(&doc.request),
-        prestation_subject(&Prestation {
-            order: doc.order.id.clone(),
-            started_on: None,
-            installed_on: None,
-            pv: None,
-            va_signed_on: None,
-            ended_on: None,
-            content: None,
-        }),
-    ];
+    let subjects = request_subjects(&doc.request.id, &doc.order.id);
     let mut diagnostics: Vec<Diagnostic> =
         crate::rules::fin::check_records(world, merged.records(), today, settings)
             .into_iter()

@@ -177,6 +177,16 @@ pub(crate) fn prestation_subject(p: &Prestation) -> String {
     format!("prestation {}", p.order)
 }
 
+/// The subjects of the findings about one request: the request itself, its order and the
+/// order's Prestation (what a request's page or simulation reports).
+pub fn request_subjects(request_id: &str, order_id: &str) -> [String; 3] {
+    [
+        format!("demande {request_id}"),
+        format!("commande {order_id}"),
+        format!("prestation {order_id}"),
+    ]
+}
+
 fn days_between(from: Date, to: Date) -> i64 {
     from.until((jiff::Unit::Day, to))
         .map(|s| i64::from(s.get_days()))

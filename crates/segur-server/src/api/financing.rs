@@ -525,11 +525,8 @@ pub async fn get_request(
         .iter()
         .find(|r| r.request.id == id)
         .ok_or_else(|| ApiError::not_found("demande"))?;
-    let subjects = [
-        format!("demande {}", record.request.id),
-        format!("commande {}", record.request.order),
-        format!("prestation {}", record.request.order),
-    ];
+    let subjects =
+        segur_domain::rules::fin::request_subjects(&record.request.id, &record.request.order);
     let findings: Vec<Diagnostic> = overview
         .diagnostics
         .into_iter()

@@ -102,14 +102,19 @@ pub struct TotalRow {
     pub amount_ttc: String,
 }
 
-fn status_label(s: &str) -> &'static str {
-    match s {
-        "deposited" => "déposée",
-        "a_modifier" => "à modifier",
-        "validated" => "validée",
-        "decidee_et_payee" => "décidée et payée",
-        _ => "inconnu",
-    }
+/// The French label of a stored status code, from the domain's own statuses.
+fn status_label(code: &str) -> &'static str {
+    [
+        RequestStatus::Deposited,
+        RequestStatus::AModifier {
+            motivation: String::new(),
+        },
+        RequestStatus::Validated,
+        RequestStatus::DecideeEtPayee,
+    ]
+    .iter()
+    .find(|s| s.as_str() == code)
+    .map_or("inconnu", RequestStatus::label_fr)
 }
 
 fn total_rows(totals: &[FinancingTotal]) -> Vec<TotalRow> {
@@ -232,11 +237,7 @@ pub async fn editor_overview(
     let desk = editor_desk(&user, &state, Action::ReadFinancing)?;
     let o = desk.overview(&state).await?;
     let findings_of = |r: &RequestRecord| -> Vec<Diagnostic> {
-        let subjects = [
-            format!("demande {}", r.request.id),
-            format!("commande {}", r.request.order),
-            format!("prestation {}", r.request.order),
-        ];
+        let subjects = segur_domain::rules::fin::request_subjects(&r.request.id, &r.request.order);
         o.diagnostics
             .iter()
             .filter(|d| subjects.contains(&d.subject))
