@@ -3,6 +3,7 @@
 mod backup;
 mod catalogue_cmd;
 mod demo_accounts;
+mod oidc_config;
 
 /// mimalloc gives freed memory back to the system promptly: bursts (password hashing at demo
 /// load, large responses) do not leave the idle server holding tens of MiB, as glibc's
@@ -71,6 +72,11 @@ enum Command {
         #[command(subcommand)]
         command: FinanceCommand,
     },
+    /// OpenID Connect: link a provider identity to an existing account.
+    Oidc {
+        #[command(subcommand)]
+        command: OidcCommand,
+    },
     /// Requirement catalogues: import REM workbooks, diff versions, export XLSX / OSCAL.
     Catalogue {
         #[command(subcommand)]
@@ -129,6 +135,22 @@ struct StorageArgs {
     blob_url: Option<String>,
 }
 
+#[derive(Subcommand)]
+enum OidcCommand {
+    /// Link the identity `subject` (value of the provider's identifier claim) at `provider` to
+    /// the account `login`. Audited. Sign-in through a staff provider needs this link.
+    Link {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
 #[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
@@ -142,6 +164,12 @@ struct ServeArgs {
     /// Mark cookies Secure and send HSTS (when served over TLS or behind a TLS proxy).
     #[arg(long, env = "SEGUR_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// OpenID Connect providers (TOML file, see docs/oidc.md).
+    #[arg(long, env = "SEGUR_OIDC_CONFIG")]
+    oidc_config: Option<PathBuf>,
+    /// Public base URL of the service (OIDC redirect URIs), e.g. https://segur.example.fr.
+    #[arg(long, env = "SEGUR_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -214,6 +242,31 @@ fn main() -> ExitCode {
             command: FinanceCommand::ImportBase(args),
         } => import_base(args),
         Command::Catalogue { command } => catalogue_cmd::run(command),
+        Command::Oidc {
+            command:
+                OidcCommand::Link {
+                    provider,
+                    subject,
+                    login,
+                    storage,
+                },
+        } => run_async(async move {
+            let store = open_store(&storage).await?;
+            let sys = store.system();
+            let (user, _) = sys
+                .find_user_for_login(&login)
+                .await?
+                .with_context(|| format!("compte « {login} » inconnu"))?;
+            sys.link_oidc_identity(
+                &provider,
+                &subject,
+                &user.id,
+                &segur_store::AuditEntry::new("", ""),
+            )
+            .await?;
+            println!("segur: identité {subject} de {provider} liée au compte {login}");
+            Ok(())
+        }),
         Command::Serve(args) => run_async(serve(args)),
         Command::Migrate(args) => run_async(async move {
             let store = open_store(&args).await?;
@@ -481,8 +534,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Default::default()
     };
+    let (public_url, oidc_providers) =
+        oidc_config::load(args.oidc_config.as_deref(), args.public_url.clone())?;
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
+        public_url,
+        oidc_providers,
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

@@ -6,6 +6,7 @@ mod catalogue;
 mod dashboard;
 mod financing;
 mod home;
+mod oidc;
 mod register;
 mod rem_diff;
 mod rem_import;
@@ -26,6 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/connexion", get(auth::login_form).post(auth::login))
         .route("/deconnexion", post(auth::logout))
         .route("/deconnexion-partout", post(auth::logout_everywhere))
+        .route("/connexion/oidc/{provider}", get(oidc::start))
+        .route("/connexion/oidc/{provider}/retour", get(oidc::callback))
+        .route("/professionnel", get(oidc::professional))
+        .route("/professionnel/deconnexion", post(oidc::professional_logout))
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
         .route(

@@ -9,6 +9,7 @@ mod catalogue;
 mod errors;
 mod financing;
 mod isolation;
+mod oidc;
 mod openapi;
 mod page_isolation;
 mod pages;
