@@ -143,7 +143,10 @@ impl OidcProviderConfig {
                 self.id
             ));
         }
-        for (what, url) in [("issuer", Some(&self.issuer)), ("discovery_url", self.discovery_url.as_ref())] {
+        for (what, url) in [
+            ("issuer", Some(&self.issuer)),
+            ("discovery_url", self.discovery_url.as_ref()),
+        ] {
             if let Some(url) = url
                 && !(url.starts_with("https://") || is_loopback_http(url))
             {
@@ -157,7 +160,10 @@ impl OidcProviderConfig {
             return Err(format!("fournisseur « {} » : client_id manquant", self.id));
         }
         if self.identifier_claim.trim().is_empty() {
-            return Err(format!("fournisseur « {} » : identifier_claim vide", self.id));
+            return Err(format!(
+                "fournisseur « {} » : identifier_claim vide",
+                self.id
+            ));
         }
         Ok(())
     }
@@ -165,7 +171,13 @@ impl OidcProviderConfig {
 
 /// `http://127.0.0.1…` or `http://localhost…`: the only places plain HTTP is accepted (tests).
 pub fn is_loopback_http(url: &str) -> bool {
-    ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
-        .iter()
-        .any(|p| url.starts_with(p))
+    [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+        "http://[::1]:",
+    ]
+    .iter()
+    .any(|p| url.starts_with(p))
 }

@@ -15,8 +15,7 @@ use axum::http::StatusCode;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
     CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreResponseType,
-    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse,
-    CoreTokenType,
+    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
     AccessToken, AdditionalClaims, AuthenticationContextClass, AuthenticationFlow,
@@ -330,11 +329,21 @@ impl Oidc {
             .claims(&verifier, &expected_nonce)
             .map_err(|e| Failure::refused(format!("ID token: {e}")))?;
         let subject = claims.subject().as_str().to_owned();
-        let mut identifier = claim_string(&provider.identifier_claim, &subject, &claims.additional_claims().other);
+        let mut identifier = claim_string(
+            &provider.identifier_claim,
+            &subject,
+            &claims.additional_claims().other,
+        );
         let mut names = display_name(
             claims.name().and_then(|n| n.get(None)).map(|n| n.as_str()),
-            claims.given_name().and_then(|n| n.get(None)).map(|n| n.as_str()),
-            claims.family_name().and_then(|n| n.get(None)).map(|n| n.as_str()),
+            claims
+                .given_name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str()),
+            claims
+                .family_name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str()),
         );
         if identifier.is_none() || names.is_none() {
             // Claims of the requested scopes come from userinfo (conformant providers keep the
@@ -353,8 +362,12 @@ impl Oidc {
                 if names.is_none() {
                     names = display_name(
                         info.name().and_then(|n| n.get(None)).map(|n| n.as_str()),
-                        info.given_name().and_then(|n| n.get(None)).map(|n| n.as_str()),
-                        info.family_name().and_then(|n| n.get(None)).map(|n| n.as_str()),
+                        info.given_name()
+                            .and_then(|n| n.get(None))
+                            .map(|n| n.as_str()),
+                        info.family_name()
+                            .and_then(|n| n.get(None))
+                            .map(|n| n.as_str()),
                     );
                 }
             }
@@ -403,7 +416,10 @@ impl Oidc {
                 return None;
             }
         };
-        let endpoint = metadata.additional_metadata().end_session_endpoint.as_ref()?;
+        let endpoint = metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .as_ref()?;
         let mut url = endpoint.url().clone();
         {
             let mut query = url.query_pairs_mut();
@@ -497,7 +513,10 @@ mod tests {
 
     #[test]
     fn display_name_prefers_name_then_given_family() {
-        assert_eq!(display_name(Some("A B"), Some("x"), None).as_deref(), Some("A B"));
+        assert_eq!(
+            display_name(Some("A B"), Some("x"), None).as_deref(),
+            Some("A B")
+        );
         assert_eq!(
             display_name(None, Some("Jeanne"), Some("Martin")).as_deref(),
             Some("Jeanne Martin")

@@ -173,13 +173,12 @@ impl SystemStore {
             .ok_or_else(|| StoreError::invalid(format!("utilisateur « {user_id} » inconnu")))?;
         let login: String = user.try_get("login")?;
         store.tick();
-        let taken = sqlx::query(
-            "SELECT user_id FROM oidc_identities WHERE provider = $1 AND subject = $2",
-        )
-        .bind(provider)
-        .bind(subject)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let taken =
+            sqlx::query("SELECT user_id FROM oidc_identities WHERE provider = $1 AND subject = $2")
+                .bind(provider)
+                .bind(subject)
+                .fetch_optional(&mut *conn)
+                .await?;
         if taken.is_some() {
             return Err(StoreError::Conflict(format!(
                 "l'identité « {subject} » de « {provider} » est déjà liée à un compte"
@@ -393,10 +392,7 @@ impl SystemStore {
     /// Financing orders (bons de commande) whose client is `client` (a professional's
     /// identifier or a structure), across editors, read-only: (editor name, order id,
     /// dispositif, signed on, amount TTC in cents).
-    pub async fn orders_for_client(
-        &self,
-        client: &str,
-    ) -> Result<Vec<ClientOrder>, StoreError> {
+    pub async fn orders_for_client(&self, client: &str) -> Result<Vec<ClientOrder>, StoreError> {
         let store = self.store();
         store.tick();
         let rows = sqlx::query(

@@ -54,8 +54,12 @@ pub fn load(
             None => bail!(
                 "des fournisseurs OIDC sont configurés : l'URL publique (--public-url ou public_url) est requise"
             ),
-            Some(u) if !(u.starts_with("https://") || segur_server::config::is_loopback_http(u)) => {
-                bail!("l'URL publique doit être en https:// (http:// seulement sur 127.0.0.1 ou localhost)")
+            Some(u)
+                if !(u.starts_with("https://") || segur_server::config::is_loopback_http(u)) =>
+            {
+                bail!(
+                    "l'URL publique doit être en https:// (http:// seulement sur 127.0.0.1 ou localhost)"
+                )
             }
             Some(_) => {}
         }
@@ -96,9 +100,10 @@ identifier_claim = "SubjectNameID"
         assert!(format!("{:#}", missing.unwrap_err()).contains("SEGUR_TEST_OIDC_CFG_SECRET"));
         std::fs::write(
             &path,
-            std::fs::read_to_string(&path)
-                .unwrap()
-                .replace("client_secret_env = \"SEGUR_TEST_OIDC_CFG_SECRET\"", "client_secret = \"s3cr3t\""),
+            std::fs::read_to_string(&path).unwrap().replace(
+                "client_secret_env = \"SEGUR_TEST_OIDC_CFG_SECRET\"",
+                "client_secret = \"s3cr3t\"",
+            ),
         )
         .unwrap();
         let (url, providers) = load(Some(&path), None).unwrap();

@@ -30,7 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/connexion/oidc/{provider}", get(oidc::start))
         .route("/connexion/oidc/{provider}/retour", get(oidc::callback))
         .route("/professionnel", get(oidc::professional))
-        .route("/professionnel/deconnexion", post(oidc::professional_logout))
+        .route(
+            "/professionnel/deconnexion",
+            post(oidc::professional_logout),
+        )
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
         .route(

@@ -200,7 +200,13 @@ pub async fn callback(
         return unknown_provider();
     };
     let Some(returned_state) = q.state.filter(|s| !s.is_empty() && s.len() <= 128) else {
-        return refuse(&state, &meta, &provider.id, Failure::expired("no state".into())).await;
+        return refuse(
+            &state,
+            &meta,
+            &provider.id,
+            Failure::expired("no state".into()),
+        )
+        .await;
     };
     // The state must be the one this browser was given (login CSRF) …
     if read_cookie(&headers, STATE_COOKIE).as_deref() != Some(returned_state.as_str()) {
@@ -213,7 +219,12 @@ pub async fn callback(
         .await;
     }
     // … and one the server issued, not used yet (taken: a replay finds nothing).
-    let pending = match state.store().system().oidc_take_pending(&returned_state).await {
+    let pending = match state
+        .store()
+        .system()
+        .oidc_take_pending(&returned_state)
+        .await
+    {
         Ok(Some(p)) if p.provider == provider.id => p,
         Ok(_) => {
             return refuse(
@@ -250,7 +261,13 @@ pub async fn callback(
         .await;
     }
     let Some(code) = q.code.filter(|c| !c.is_empty() && c.len() <= 2048) else {
-        return refuse(&state, &meta, &provider.id, Failure::refused("no code".into())).await;
+        return refuse(
+            &state,
+            &meta,
+            &provider.id,
+            Failure::refused("no code".into()),
+        )
+        .await;
     };
     let verified = match state
         .oidc()
@@ -262,7 +279,9 @@ pub async fn callback(
     };
     match provider.audience {
         OidcAudience::Staff => sign_in_staff(&state, &meta, &provider, verified, &pending).await,
-        OidcAudience::Professional => sign_in_professional(&state, &meta, &provider, verified).await,
+        OidcAudience::Professional => {
+            sign_in_professional(&state, &meta, &provider, verified).await
+        }
     }
 }
 
@@ -347,8 +366,8 @@ async fn sign_in_professional(
     verified: crate::oidc::Verified,
 ) -> Response {
     let ttl = i64::try_from(state.config().session_ttl.as_secs()).unwrap_or(8 * 3600);
-    let entry = segur_store::AuditEntry::new("", "")
-        .with_request(meta.request_id.clone(), meta.ip.clone());
+    let entry =
+        segur_store::AuditEntry::new("", "").with_request(meta.request_id.clone(), meta.ip.clone());
     let token = match state
         .store()
         .system()
@@ -381,7 +400,12 @@ async fn sign_in_professional(
 /// session's provider record. Call before deleting the session.
 pub async fn rp_logout_url(state: &AppState, session_token: &str) -> Option<String> {
     match state.store().system().oidc_end_session(session_token).await {
-        Ok(Some(ended)) => state.oidc().logout_url(&ended.provider, &ended.id_token).await,
+        Ok(Some(ended)) => {
+            state
+                .oidc()
+                .logout_url(&ended.provider, &ended.id_token)
+                .await
+        }
         Ok(None) => None,
         Err(e) => {
             tracing::warn!(error = %e, "OIDC session record not read at logout");
@@ -446,7 +470,12 @@ pub async fn professional(State(state): State<AppState>, headers: HeaderMap) -> 
         Ok(None) => return Redirect::to("/connexion").into_response(),
         Err(e) => return e.into_response(),
     };
-    let orders = match state.store().system().orders_for_client(&session.subject).await {
+    let orders = match state
+        .store()
+        .system()
+        .orders_for_client(&session.subject)
+        .await
+    {
         Ok(o) => o,
         Err(e) => return PageError::from(e).into_response(),
     };
@@ -480,7 +509,10 @@ pub async fn professional_logout(State(state): State<AppState>, headers: HeaderM
     if let Some(token) = read_cookie(&headers, PRO_COOKIE) {
         match state.store().system().delete_pro_session(&token).await {
             Ok(Some(ended)) => {
-                if let Some(url) = state.oidc().logout_url(&ended.provider, &ended.id_token).await
+                if let Some(url) = state
+                    .oidc()
+                    .logout_url(&ended.provider, &ended.id_token)
+                    .await
                 {
                     target = url;
                 }

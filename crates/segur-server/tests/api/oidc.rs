@@ -119,7 +119,9 @@ struct App {
 }
 
 fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let (server, _) = base.rsplit_once('/').unwrap();
     match query {
         Some(q) => format!("{server}/{db}?{q}"),
@@ -144,10 +146,8 @@ impl App {
         let peers = peers().expect("peers");
         let (url, cleanup) = match postgres {
             None => {
-                let dir = std::env::temp_dir().join(format!(
-                    "segur-oidc-test-{}",
-                    uuid::Uuid::new_v4().simple()
-                ));
+                let dir = std::env::temp_dir()
+                    .join(format!("segur-oidc-test-{}", uuid::Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).unwrap();
                 (
                     format!("sqlite://{}", dir.join("segur.db").display()),
@@ -310,7 +310,10 @@ async fn to_callback(app: &App, browser: &reqwest::Client, provider: &str, hint:
         .unwrap();
     assert_eq!(resp.status(), 303, "start of {provider}");
     let authorize = location(&resp);
-    assert!(authorize.contains("code_challenge_method=S256"), "{authorize}");
+    assert!(
+        authorize.contains("code_challenge_method=S256"),
+        "{authorize}"
+    );
     assert!(authorize.contains("nonce="), "{authorize}");
     assert!(authorize.contains("state="), "{authorize}");
     let mut url = reqwest::Url::parse(&format!("{authorize}&login_hint={hint}")).unwrap();
@@ -377,9 +380,10 @@ async fn oidc_login_page_offers_the_configured_providers() {
         assert_eq!(status, 200);
         assert!(body.contains("Pro Santé Connect"), "{body}");
         assert!(body.contains("/connexion/oidc/isc?suivant="), "{body}");
-        let (status, body, _) = get(&browser(), &format!("{}/connexion/oidc/inconnu", app.base)).await;
+        let (status, body, _) =
+            get(&browser(), &format!("{}/connexion/oidc/inconnu", app.base)).await;
         assert_eq!(status, 404);
-        assert!(body.contains("Fournisseur d'identité inconnu"), "{body}");
+        assert!(body.contains("Ce moyen de connexion"), "{body}");
         app.finish().await;
     }
 }
@@ -411,7 +415,9 @@ async fn oidc_staff_login_replay_and_logout() {
         assert!(body.contains("Test mandataire@monlps.test"), "{body}");
         let audit = app.audit_actions().await;
         assert!(
-            audit.iter().any(|(a, o)| a == "auth.oidc.sign_in" && o.contains("mandataire@monlps.test")),
+            audit
+                .iter()
+                .any(|(a, o)| a == "auth.oidc.sign_in" && o.contains("mandataire@monlps.test")),
             "{audit:?}"
         );
 
@@ -465,7 +471,11 @@ async fn oidc_wrong_state_is_refused() {
         assert!(!signed_in(&app, &other).await);
         let audit = app.audit_actions().await;
         assert!(
-            audit.iter().filter(|(a, _)| a == "auth.oidc.failure").count() >= 2,
+            audit
+                .iter()
+                .filter(|(a, _)| a == "auth.oidc.failure")
+                .count()
+                >= 2,
             "{audit:?}"
         );
         app.finish().await;
@@ -503,7 +513,8 @@ async fn oidc_replayed_code_is_refused() {
 #[tokio::test]
 async fn oidc_id_token_signed_by_another_key_is_refused() {
     for app in App::all().await {
-        app.link("autre-cle", "alice", "mandataire@monlps.test").await;
+        app.link("autre-cle", "alice", "mandataire@monlps.test")
+            .await;
         let b = browser();
         let callback = to_callback(&app, &b, "autre-cle", "alice").await;
         let (status, body, _) = get(&b, &callback).await;
@@ -547,7 +558,9 @@ async fn oidc_unlinked_subject_is_refused() {
 async fn psc_login_reads_subject_name_id_and_opens_a_professional_session_only() {
     for app in App::all().await {
         // An order whose client is the professional, by an editor.
-        let mut raw = sqlx::AnyConnection::connect(&app.store_url()).await.unwrap();
+        let mut raw = sqlx::AnyConnection::connect(&app.store_url())
+            .await
+            .unwrap();
         sqlx::query(
             "INSERT INTO fin_orders (organisation_id, id, client, dispositif, signed_on, amount_ht_cents, amount_ttc_cents, data, updated_at) \
              VALUES ('ed-monlps', 'BC-PRO-001', '810001234567', 'MDV-LGC-Va2', '2026-10-01', 100000, 120000, '{}', '2026-10-01T00:00:00Z')",
@@ -576,8 +589,9 @@ async fn psc_login_reads_subject_name_id_and_opens_a_professional_session_only()
         assert_eq!(status, 401);
         let audit = app.audit_actions().await;
         assert!(
-            audit.iter().any(|(a, o)| a == "auth.oidc.professional_sign_in"
-                && o.contains("810001234567")),
+            audit
+                .iter()
+                .any(|(a, o)| a == "auth.oidc.professional_sign_in" && o.contains("810001234567")),
             "{audit:?}"
         );
         // Logout: here, then at the provider.
