@@ -438,7 +438,7 @@ fn euros(cents: i64) -> String {
     let units = (c / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push('\u{202f}');
         }
         grouped.push(ch);
