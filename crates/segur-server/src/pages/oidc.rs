@@ -278,7 +278,10 @@ pub async fn callback(
         Err(f) => return refuse(&state, &meta, &provider.id, f).await,
     };
     match provider.audience {
-        OidcAudience::Staff => sign_in_staff(&state, &meta, &provider, verified, &pending).await,
+        OidcAudience::Staff => {
+            let previous = read_cookie(&headers, SESSION_COOKIE);
+            sign_in_staff(&state, &meta, &provider, verified, &pending, previous).await
+        }
         OidcAudience::Professional => {
             sign_in_professional(&state, &meta, &provider, verified).await
         }
@@ -291,6 +294,7 @@ async fn sign_in_staff(
     provider: &OidcProviderConfig,
     verified: crate::oidc::Verified,
     pending: &segur_store::OidcPending,
+    previous_session: Option<String>,
 ) -> Response {
     let system = state.store().system();
     let user = match system
@@ -319,7 +323,12 @@ async fn sign_in_staff(
             return PageError::from(e).into_response();
         }
     };
-    // A fresh session, whatever the browser held before (no fixation).
+    // A fresh session; the one the browser held before, if any, ends (no fixation).
+    if let Some(previous) = previous_session
+        && let Err(e) = system.delete_session(&previous).await
+    {
+        tracing::warn!(error = %e, "previous session not ended");
+    }
     let ttl = i64::try_from(state.config().session_ttl.as_secs()).unwrap_or(8 * 3600);
     let token = match system.create_session(&user.id, ttl).await {
         Ok(t) => t,

@@ -393,6 +393,28 @@ async fn oidc_staff_login_replay_and_logout() {
     for app in App::all().await {
         app.link("isc", "alice", "mandataire@monlps.test").await;
         let b = browser();
+        // Signed in with a password first: the provider sign-in replaces that session.
+        let resp = b
+            .post(format!("{}/connexion", app.base))
+            .header("origin", &app.base)
+            .form(&[
+                ("login", "salarie@monlps.test"),
+                ("password", crate::common::PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303);
+        let before = resp
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         let callback = to_callback(&app, &b, "isc", "alice").await;
         assert_eq!(query_param(&callback, "iss"), app.peers.std_issuer);
         let resp = b.get(&callback).send().await.unwrap();
@@ -413,6 +435,14 @@ async fn oidc_staff_login_replay_and_logout() {
         let (status, body, _) = get(&b, &format!("{}/tableau-de-bord", app.base)).await;
         assert_eq!(status, 200);
         assert!(body.contains("Test mandataire@monlps.test"), "{body}");
+        // The session held before has ended (a fresh identifier at sign-in).
+        let old = browser()
+            .get(format!("{}/tableau-de-bord", app.base))
+            .header("cookie", &before)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), 303, "the previous session must be over");
         let audit = app.audit_actions().await;
         assert!(
             audit
