@@ -499,6 +499,35 @@ async fn oidc_wrong_state_is_refused() {
         let (status, _, _) = get(&other, &callback).await;
         assert_eq!(status, 400);
         assert!(!signed_in(&app, &other).await);
+        // No state at all, hostile sizes: French pages, no panic.
+        let long = format!("?state={}&code=y", "s".repeat(5000));
+        for query in ["", "?code=x", "?state=&code=", long.as_str()] {
+            let (status, body, _) = get(
+                &b,
+                &format!("{}/connexion/oidc/isc/retour{query}", app.base),
+            )
+            .await;
+            assert_eq!(status, 400, "{query}");
+            assert!(body.contains("Connexion refusée"), "{body}");
+        }
+        // The user cancels at the provider (error=access_denied with a valid state).
+        let b2 = browser();
+        let callback = to_callback(&app, &b2, "isc", "alice").await;
+        let cancelled = format!(
+            "{}/connexion/oidc/isc/retour?error=access_denied&state={}",
+            app.base,
+            query_param(&callback, "state")
+        );
+        let (status, body, _) = get(&b2, &cancelled).await;
+        assert_eq!(status, 401);
+        assert!(body.contains("Connexion refusée"), "{body}");
+        assert!(!signed_in(&app, &b2).await);
+        assert!(
+            app.audit_actions()
+                .await
+                .iter()
+                .any(|(a, o)| a == "auth.oidc.failure" && o.contains("access_denied"))
+        );
         let audit = app.audit_actions().await;
         assert!(
             audit
