@@ -519,6 +519,43 @@ impl SystemStore {
         Ok(())
     }
 
+    /// Removes the second factor of any account (an operator's recovery for a lost phone and
+    /// lost codes): secret, recovery codes and sessions go; an account whose role requires a
+    /// second factor must enrol again at its next sign-in. Audited.
+    pub async fn reset_second_factor(
+        &self,
+        user_id: &str,
+        audit_entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let store = self.store();
+        let mut tx = store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        store.tick();
+        let done = sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $1",
+        )
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        for sql in [
+            "DELETE FROM recovery_codes WHERE user_id = $1",
+            "DELETE FROM sessions WHERE user_id = $1",
+        ] {
+            store.tick();
+            sqlx::query(sql).bind(user_id).execute(&mut *conn).await?;
+        }
+        let mut entry = audit_entry.clone();
+        entry.action = "auth.second_factor_reset".into();
+        entry.object = format!("compte {user_id}");
+        audit::append(store, conn, &entry).await?;
+        store.tick();
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Replaces a session by a full one under a new token (rotation at privilege change): the
     /// old token stops working in the same transaction.
     pub async fn promote_session(

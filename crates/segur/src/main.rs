@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Accounts (operator): create one, reset a lost second factor.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
     /// Financing: the payment-request simulator, the eligibility base.
     Finance {
         #[command(subcommand)]
@@ -108,6 +113,35 @@ enum AuditCommand {
     Export {
         #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
         format: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account (e.g. an editor's mandataire, the first ANS administrator). The
+    /// password is read from SEGUR_NEW_PASSWORD, or from the first line of standard input.
+    Create {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// editor_mandataire, editor_representant, editor_salarie, ans_instructeur,
+        /// ans_referent, ans_admin, asp_agent, platform_admin.
+        #[arg(long)]
+        role: String,
+        /// The organisation's identifier (an editor's id, `ans`, `asp`).
+        #[arg(long)]
+        organisation: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Remove an account's second factor (lost phone and recovery codes): its sessions end
+    /// and, for ANS, ASP and administrator roles, the next sign-in asks to enrol again.
+    ResetSecondFactor {
+        #[arg(long)]
+        login: String,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -233,6 +267,71 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Export { format, storage },
         } => run_async(audit_export(storage, format)),
+        Command::Account {
+            command:
+                AccountCommand::Create {
+                    login,
+                    name,
+                    role,
+                    organisation,
+                    storage,
+                },
+        } => run_async(async move {
+            let role = segur_domain::org::Role::parse(&role)
+                .map_err(|e| anyhow::anyhow!("rôle « {role} » : {}", e.reason))?;
+            let password = match std::env::var("SEGUR_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("mot de passe attendu sur l'entrée standard")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = open_store(&storage).await?;
+            let user = store
+                .system()
+                .create_account_audited(
+                    &segur_store::NewAccount {
+                        login,
+                        display_name: name,
+                        password,
+                        role,
+                        organisation_id: organisation,
+                    },
+                    &segur_store::AuditEntry::new("account.create", "").with_request(None, None),
+                )
+                .await?;
+            println!(
+                "segur: compte {} créé ({}, {})",
+                user.login,
+                user.role.label_fr(),
+                user.organisation_name
+            );
+            Ok(())
+        }),
+        Command::Account {
+            command: AccountCommand::ResetSecondFactor { login, storage },
+        } => run_async(async move {
+            let store = open_store(&storage).await?;
+            let system = store.system();
+            let (user, _) = system
+                .find_user_for_login(&login)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("compte « {login} » inconnu ou désactivé"))?;
+            system
+                .reset_second_factor(
+                    &user.id,
+                    &segur_store::AuditEntry::new("", "").with_request(None, None),
+                )
+                .await?;
+            println!(
+                "segur: second facteur de {} retiré ; ses sessions sont fermées",
+                user.login
+            );
+            Ok(())
+        }),
         Command::Audit {
             command:
                 AuditCommand::Timestamp {
