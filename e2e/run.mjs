@@ -11,6 +11,7 @@
 //   SEGUR_E2E_HEADED=1        show the browser (debugging)
 
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,9 @@ const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const DEMO_LOGIN = 'mandataire@monlps.demo';
-const DEMO_PASSWORD = 'segur-demo';
+const DEMO_PASSWORD = 'segur-demo-2026';
+/** TOTP secret of the demo ANS and ASP accounts (printed by `segur serve --demo`). */
+const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const CANDIDATURE = 'monlps-psf';
 const VIEWPORT = { width: 1280, height: 800 };
 const SERVER_START_TIMEOUT_MS = 60_000;
@@ -219,7 +222,22 @@ async function h1Text(page) {
 
 /** Submits the login form and waits for the page the server answers with (a redirect to the
  *  dashboard, or the form again with an error). */
-async function login(page, base, password, who = DEMO_LOGIN) {
+/** RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret, computed independently of segur. */
+function totp(secretBase32, atMs = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretBase32.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 30_000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
+}
+
+/** Signs in through the form; answers the second-factor step when the account has one. */
+async function login(page, base, password, who = DEMO_LOGIN, { a11y = false } = {}) {
   await page.goto(`${base}/connexion`);
   await page.locator('#login').fill(who);
   await page.locator('#password').fill(password);
@@ -228,6 +246,16 @@ async function login(page, base, password, who = DEMO_LOGIN) {
     page.getByRole('button', { name: 'Se connecter' }).click(),
   ]);
   await page.waitForLoadState('load');
+  if (pathOf(page) === '/connexion/code') {
+    if (a11y) await checkA11y(page);
+    await page.locator('#code').fill(totp(DEMO_TOTP_SECRET));
+    await Promise.all([
+      page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+      page.getByRole('button', { name: 'Valider' }).click(),
+    ]);
+    await page.waitForLoadState('load');
+    assert(pathOf(page) !== '/connexion/code', `second factor of ${who} refused`);
+  }
 }
 
 async function newContext(browser, options) {
@@ -476,19 +504,74 @@ async function adminImport(browser, base) {
       const page = await context.newPage();
       const watch = watchPage(page, base);
       await step('the référent signs in and opens /admin/catalogue/import', async () => {
-        await page.goto(`${base}/connexion`);
-        await page.locator('#login').fill('referent@ans.demo');
-        await page.locator('#password').fill(DEMO_PASSWORD);
-        await Promise.all([
-          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
-          page.getByRole('button', { name: 'Se connecter' }).click(),
-        ]);
+        await login(page, base, DEMO_PASSWORD, 'referent@ans.demo', { a11y: true });
         await page.goto(`${base}/admin/catalogue/import`);
         const h1 = await h1Text(page);
         assert(h1 === 'Importer un REM', `import page <h1> is "${h1}"`);
         assert((await page.locator('form[enctype="multipart/form-data"] input[type="file"]').count()) === 1, 'no file input');
         await checkA11y(page);
         watch.assertClean('REM import page');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+async function accountSecurity(browser, base) {
+  await scenario('account security: second factor, password rules, team management (accessible)', async (step) => {
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      await step('the mandataire opens « Sécurité du compte » and the enrolment page', async () => {
+        await login(page, base, DEMO_PASSWORD);
+        await page.getByRole('link', { name: 'Sécurité du compte' }).click();
+        await page.waitForURL((u) => u.pathname === '/compte/securite');
+        await checkA11y(page);
+        await page.getByRole('link', { name: 'Activer le second facteur' }).click();
+        await page.waitForURL((u) => u.pathname === '/compte/securite/activation');
+        assert((await page.locator('figure.qr svg').count()) === 1, 'no QR code');
+        await checkA11y(page);
+        watch.assertClean('security pages');
+      });
+      await step('a weak password is refused with the rule, in French', async () => {
+        await page.goto(`${base}/compte/securite`);
+        await page.locator('#current').fill(DEMO_PASSWORD);
+        await page.locator('#new').fill('motdepasse12');
+        await page.locator('#confirm').fill('motdepasse12');
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Changer le mot de passe' }).click(),
+        ]);
+        await page.waitForLoadState('load');
+        assert((await page.getByText('mot de passe trop faible').count()) >= 1 || (await page.getByText('Mot de passe trop faible').count()) >= 1, 'weak password not refused');
+        await checkA11y(page);
+      });
+      await step('the mandataire creates a salarié account from « Équipe »', async () => {
+        await page.getByRole('link', { name: 'Équipe' }).click();
+        await page.waitForURL((u) => u.pathname === '/compte/equipe');
+        await checkA11y(page);
+        await page.locator('#login').fill('nouveau@monlps.demo');
+        await page.locator('#name').fill('Nouvelle Recrue');
+        await page.locator('#role').selectOption('editor_salarie');
+        await page.locator('#password').fill('Bienvenue-chez-MonLPS-2026');
+        await Promise.all([
+          page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+          page.getByRole('button', { name: 'Créer le compte' }).click(),
+        ]);
+        await page.waitForLoadState('load');
+        assert((await page.getByText('Compte nouveau@monlps.demo créé').count()) >= 1, 'no confirmation of the creation');
+        await checkA11y(page);
+        watch.assertClean('team page');
+      });
+      await step('the history shows the creation, with CSV and JSON exports', async () => {
+        await page.getByRole('link', { name: 'Historique' }).click();
+        await page.waitForURL((u) => u.pathname === '/historique');
+        assert((await page.getByText('account.create').count()) >= 1, 'account creation not in the history');
+        assert((await page.locator('a[href="/api/v1/audit/export?format=csv"]').count()) === 1, 'no CSV export link');
+        await checkA11y(page);
+        watch.assertClean('history page');
       });
     } finally {
       await context.close();
@@ -642,6 +725,7 @@ async function main() {
     await adminImport(browser, server.url);
     await strictCsp(browser, server.url);
     await financing(browser, server.url);
+    await accountSecurity(browser, server.url);
     if (server.child.exitCode !== null) {
       failed += 1;
       failures.push(`server exited during the test (code ${server.child.exitCode})`);

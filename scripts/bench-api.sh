@@ -24,7 +24,7 @@ CONNECTIONS="${BENCH_CONNECTIONS:-16}"
 # monlps-mdv: the demo candidature on the MDV REM, 131 applicable proof items (the "about 140").
 API_PATH="${BENCH_PATH:-/api/v1/candidatures/monlps-mdv/proof-items?limit=500}"
 DEMO_LOGIN="mandataire@monlps.demo"
-DEMO_PASSWORD="segur-demo"
+DEMO_PASSWORD="segur-demo-2026"
 
 # Targets.
 TARGET_RPS=3000

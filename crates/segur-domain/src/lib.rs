@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod error;
 pub mod financing;
 pub mod holidays;
+pub mod identity;
 pub mod org;
 pub mod proof;
 pub mod referencing;

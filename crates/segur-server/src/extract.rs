@@ -26,8 +26,12 @@ pub const SESSION_COOKIE: &str = "segur_session";
 
 /// The session token from the `Cookie` header, if any.
 pub fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+    session_token_from_headers(&parts.headers)
+}
+
+/// The session token from a `Cookie` header map, if any.
+pub fn session_token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         (name = "candidatures", description = "Candidatures de l'organisation, éléments de preuve, plan et diagnostics"),
         (name = "règles", description = "Catalogue des règles appliquées"),
         (name = "compte", description = "Utilisateur connecté"),
+        (name = "audit", description = "Journal d'audit chaîné : l'organisation de l'appelant, tout le journal pour l'ANS"),
     )
 )]
 pub struct ApiDoc;

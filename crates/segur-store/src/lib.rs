@@ -4,12 +4,14 @@ mod audit;
 mod blob;
 mod error;
 mod financing;
+mod identity;
 mod oidc;
 mod records;
 mod register;
 mod system;
 mod tenant;
 mod throttle;
+mod timestamps;
 mod tokens;
 mod util;
 
@@ -26,11 +28,16 @@ pub use audit::{GENESIS_HASH, first_broken_link};
 pub use blob::BlobStore;
 pub use error::{StoreError, redact_url};
 pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, RequestRecord};
+pub use identity::{
+    CodeCheck, ManagedAccount, RECOVERY_CODES, STAGED_SESSION_SECONDS, SecondFactorStatus,
+    SessionStage, StagedSession, TOTP_STEP, new_totp_secret, totp_code_at, totp_url,
+};
 pub use oidc::{ClientOrder, EndedOidcSession, OidcPending, ProSession};
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;
 pub use throttle::ThrottlePolicy;
+pub use timestamps::{AuditTimestamp, DayHead};
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenRecord, CreatedApiToken, MAX_TOKEN_DAYS, NewApiToken, TokenScope,
     TokenUser, token_secret_digest,

@@ -138,7 +138,7 @@ impl SystemStore {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM oidc_identities i JOIN users u ON u.id = i.user_id \
              JOIN organisations o ON o.id = u.organisation_id \
-             WHERE i.provider = $1 AND i.subject = $2"
+             WHERE i.provider = $1 AND i.subject = $2 AND u.active = 1"
         ));
         let row = sqlx::query(sql)
             .bind(provider)

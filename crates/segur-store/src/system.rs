@@ -26,8 +26,9 @@ use crate::util::{
 };
 use crate::{Store, StoreError, audit};
 
-/// Minimum password length accepted by [`SystemStore::create_account`].
-pub const MIN_PASSWORD_LEN: usize = 8;
+/// Minimum password length accepted by [`SystemStore::create_account`] (with three classes of
+/// characters; see [`segur_domain::identity::check_password`]).
+pub const MIN_PASSWORD_LEN: usize = segur_domain::identity::MIN_PASSWORD_LEN;
 
 /// Marker row written by the first world import.
 const IMPORT_MARKER: &str = "world_imported_at";
@@ -61,13 +62,13 @@ fn hash_password(password: &str) -> Result<String, StoreError> {
 }
 
 /// Hashing costs tens of milliseconds of CPU: keep it off the async workers.
-async fn hash_password_blocking(password: String) -> Result<String, StoreError> {
+pub(crate) async fn hash_password_blocking(password: String) -> Result<String, StoreError> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| StoreError::Other(format!("hachage du mot de passe interrompu : {e}")))?
 }
 
-fn token_digest(token: &str) -> String {
+pub(crate) fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -608,7 +609,7 @@ impl SystemStore {
         self.tick();
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, u.password_hash FROM users u \
-             JOIN organisations o ON o.id = u.organisation_id WHERE u.login = $1"
+             JOIN organisations o ON o.id = u.organisation_id WHERE u.login = $1 AND u.active = 1"
         ));
         let row = sqlx::query(sql)
             .bind(login.as_str())
@@ -771,7 +772,8 @@ impl SystemStore {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, s.last_seen_at AS session_seen FROM sessions s \
              JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
-             WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND s.last_seen_at > $3"
+             WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 \
+             AND s.stage = 'full' AND u.active = 1"
         ));
         let row = sqlx::query(sql)
             .bind(&digest)
@@ -992,11 +994,8 @@ fn validate_account(a: &NewAccount) -> Result<Login, StoreError> {
             "compte « {login} » : nom affiché vide"
         )));
     }
-    if a.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(StoreError::invalid(format!(
-            "compte « {login} » : mot de passe trop court ({MIN_PASSWORD_LEN} caractères minimum)"
-        )));
-    }
+    segur_domain::identity::check_password(&a.password, login.as_str())
+        .map_err(|e| StoreError::invalid(format!("compte « {login} » : {}", e.reason)))?;
     Ok(login)
 }
 

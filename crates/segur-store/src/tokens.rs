@@ -187,7 +187,7 @@ impl SystemStore {
             "SELECT {USER_COLUMNS}, t.id AS token_id, t.scope, t.last_used_at FROM api_tokens t \
              JOIN users u ON u.id = t.user_id AND u.organisation_id = t.organisation_id \
              JOIN organisations o ON o.id = u.organisation_id \
-             WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+             WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.active = 1"
         ));
         let Some(row) = sqlx::query(sql)
             .bind(token_secret_digest(secret))

@@ -623,11 +623,27 @@ fn test_world() -> World {
     }
 }
 
+/// A password that follows the rules and does not contain the login.
+fn password_of(login: &str) -> String {
+    // Each letter shifted by one: unique per login, never containing it.
+    let shifted: String = login
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                (((c as u8 - b'a' + 1) % 26) + b'a') as char
+            } else {
+                '#'
+            }
+        })
+        .collect();
+    format!("Phrase-{shifted}-2026!")
+}
+
 fn account(login: &str, role: Role, org: &str) -> NewAccount {
     NewAccount {
         login: login.into(),
         display_name: format!("Compte {login}"),
-        password: format!("mot-de-passe-{login}"),
+        password: password_of(login),
         role,
         organisation_id: org.into(),
     }
@@ -1357,8 +1373,8 @@ async fn check_accounts_and_passwords(store: Store, _url: String) {
     assert_eq!(alice.login, "alice@ed-a");
     assert_eq!(alice.role, Role::EditorMandataire);
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(verify_password(&hash, "mot-de-passe-alice@ed-a"));
-    assert!(!verify_password(&hash, "mot-de-passe-alice@ed-b"));
+    assert!(verify_password(&hash, &password_of("alice@ed-a")));
+    assert!(!verify_password(&hash, &password_of("alice@ed-b")));
     assert!(!verify_password("not a hash", "x"));
     assert_eq!(sys.find_user_for_login("nobody@ed-a").await.unwrap(), None);
     assert_eq!(sys.find_user_for_login("?").await.unwrap(), None);
@@ -2240,7 +2256,232 @@ async fn check_eqv_06_equivalence_list_import_replaces(store: Store, _url: Strin
     );
 }
 
+/// Second factor, staged sessions and self-managed accounts (issue #5).
+async fn check_second_factor_and_account_lifecycle(store: Store, _url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let (irene, _) = sys.find_user_for_login("irene@ans").await.unwrap().unwrap();
+    let (alice, _) = sys
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // A staged session authenticates nothing; its promotion gives a new token and kills it.
+    let staged = sys
+        .create_staged_session(&irene.id, segur_store::SessionStage::SecondFactor)
+        .await
+        .unwrap();
+    assert_eq!(sys.session_user(&staged).await.unwrap(), None);
+    let s = sys.staged_session(&staged).await.unwrap().unwrap();
+    assert_eq!(s.stage, segur_store::SessionStage::SecondFactor);
+    assert_eq!(s.user.id, irene.id);
+
+    // Enrolment: a wrong code stores nothing; the right one stores the secret, issues ten
+    // recovery codes and ends every session of the account.
+    let secret = segur_store::new_totp_secret();
+    let now = 1_900_000_000u64;
+    let entry = AuditEntry::new("", "").by(&irene);
+    assert_eq!(
+        sys.enable_totp(&irene.id, &secret, "000000", now, &entry)
+            .await
+            .unwrap()
+            .filter(|_| segur_store::totp_code_at(&secret, now).unwrap() != "000000"),
+        None
+    );
+    assert!(!sys.has_second_factor(&irene.id).await.unwrap());
+    let code = segur_store::totp_code_at(&secret, now).unwrap();
+    let codes = sys
+        .enable_totp(&irene.id, &secret, &code, now, &entry)
+        .await
+        .unwrap()
+        .expect("right code");
+    assert_eq!(codes.len(), segur_store::RECOVERY_CODES);
+    assert!(sys.has_second_factor(&irene.id).await.unwrap());
+    assert_eq!(
+        sys.staged_session(&staged).await.unwrap().map(|s| s.stage),
+        None
+    );
+
+    // The enrolment code cannot be replayed; the next step's code is accepted once.
+    assert_eq!(
+        sys.check_totp(&irene.id, &code, now).await.unwrap(),
+        segur_store::CodeCheck::Replayed
+    );
+    let later = now + 30;
+    let next = segur_store::totp_code_at(&secret, later).unwrap();
+    assert_eq!(
+        sys.check_totp(&irene.id, &next, later).await.unwrap(),
+        segur_store::CodeCheck::Accepted
+    );
+    assert_eq!(
+        sys.check_totp(&irene.id, &next, later).await.unwrap(),
+        segur_store::CodeCheck::Replayed
+    );
+    assert_eq!(
+        sys.check_totp(&irene.id, "123456", later + 300)
+            .await
+            .unwrap(),
+        segur_store::CodeCheck::Refused
+    );
+
+    // Recovery codes: single use, whatever the case or dashes.
+    let recovery = codes[0].to_lowercase().replace('-', "");
+    assert!(
+        sys.use_recovery_code(&irene.id, &recovery, &entry)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !sys.use_recovery_code(&irene.id, &codes[0], &entry)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !sys.use_recovery_code(&alice.id, &codes[1], &entry)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        sys.second_factor_status(&irene.id)
+            .await
+            .unwrap()
+            .recovery_codes_left,
+        segur_store::RECOVERY_CODES as i64 - 1
+    );
+
+    // Promotion of a staged session: new token, old one dead, sign-in audited.
+    let staged = sys
+        .create_staged_session(&irene.id, segur_store::SessionStage::SecondFactor)
+        .await
+        .unwrap();
+    let full = sys
+        .promote_session(
+            &staged,
+            &irene.id,
+            3600,
+            &AuditEntry::new("", "").by(&irene),
+        )
+        .await
+        .unwrap();
+    assert_ne!(full, staged);
+    assert_eq!(sys.session_user(&full).await.unwrap().unwrap().id, irene.id);
+    assert!(sys.staged_session(&staged).await.unwrap().is_none());
+    let audit = sys.list_audit(Page::max()).await.unwrap();
+    assert_eq!(audit.items[0].action, "auth.sign_in");
+
+    // Accounts managed by the organisation: role change and deactivation end the sessions;
+    // another organisation's account is not found through this tenant.
+    let carol = sys
+        .create_account(&account("carol@ed-a", Role::EditorSalarie, "ed-a"))
+        .await
+        .unwrap();
+    let carol_session = sys.create_session(&carol.id, 3600).await.unwrap();
+    let tenant = store.tenant("ed-a");
+    let listed = tenant.list_accounts().await.unwrap();
+    assert!(listed.iter().any(|a| a.user.id == carol.id && a.active));
+    assert!(listed.iter().all(|a| a.user.organisation_id == "ed-a"));
+    let by_alice = AuditEntry::new("", "").by(&alice);
+    tenant
+        .change_account_role(&carol.id, Role::EditorRepresentant, &by_alice)
+        .await
+        .unwrap();
+    assert_eq!(sys.session_user(&carol_session).await.unwrap(), None);
+    let (carol_now, _) = sys
+        .find_user_for_login("carol@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(carol_now.role, Role::EditorRepresentant);
+    let carol_session = sys.create_session(&carol.id, 3600).await.unwrap();
+    tenant
+        .set_account_active(&carol.id, false, &by_alice)
+        .await
+        .unwrap();
+    assert_eq!(sys.session_user(&carol_session).await.unwrap(), None);
+    assert_eq!(sys.find_user_for_login("carol@ed-a").await.unwrap(), None);
+    tenant
+        .set_account_active(&carol.id, true, &by_alice)
+        .await
+        .unwrap();
+    assert!(
+        sys.find_user_for_login("carol@ed-a")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let (bob, _) = sys.find_user_for_login("bob@ed-b").await.unwrap().unwrap();
+    assert!(matches!(
+        tenant
+            .change_account_role(&bob.id, Role::EditorRepresentant, &by_alice)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        tenant.set_account_active(&bob.id, false, &by_alice).await,
+        Err(StoreError::NotFound)
+    ));
+    let actions: Vec<String> = sys
+        .list_audit(Page::max())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for expected in [
+        "account.role_changed",
+        "account.deactivated",
+        "account.reactivated",
+        "auth.second_factor_enabled",
+        "auth.recovery_code_used",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} not audited"
+        );
+    }
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+}
+
+/// Daily heads of the audit trail and their stored RFC 3161 tokens.
+async fn check_audit_timestamps(store: Store, _url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    let heads = sys.unstamped_audit_days("2999-01-01").await.unwrap();
+    assert_eq!(heads.len(), 1, "every event of the load is today");
+    let head = &heads[0];
+    let last = sys.list_audit(Page::max()).await.unwrap().items[0].clone();
+    assert_eq!(
+        (head.last_seq, head.head_hash.as_str()),
+        (last.seq, last.hash.as_str())
+    );
+    assert!(
+        sys.unstamped_audit_days("2000-01-01")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    sys.record_audit_timestamp(head, "http://user:secret@tsa.test/", b"token")
+        .await
+        .unwrap();
+    let stamps = sys.list_audit_timestamps().await.unwrap();
+    assert_eq!(stamps.len(), 1);
+    assert_eq!(stamps[0].token, b"token");
+    assert!(!stamps[0].tsa_url.contains("secret"), "credentials kept");
+    assert!(
+        sys.unstamped_audit_days("2999-01-01")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(sys.first_contradicted_timestamp().await.unwrap(), None);
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+}
+
 on_every_backend! {
+    second_factor_and_account_lifecycle => check_second_factor_and_account_lifecycle;
+    audit_timestamps => check_audit_timestamps;
     eqv_06_equivalence_list_import_replaces => check_eqv_06_equivalence_list_import_replaces;
     rem_03_candidature_migration => check_rem_03_candidature_migration;
     rem_01_import_and_publish_versions => check_rem_01_import_and_publish_versions;

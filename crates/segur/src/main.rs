@@ -4,6 +4,7 @@ mod backup;
 mod catalogue_cmd;
 mod demo_accounts;
 mod oidc_config;
+mod timestamp;
 
 /// mimalloc gives freed memory back to the system promptly: bursts (password hashing at demo
 /// load, large responses) do not leave the idle server holding tens of MiB, as glibc's
@@ -67,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Accounts (operator): create one, reset a lost second factor.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
     /// Financing: the payment-request simulator, the eligibility base.
     Finance {
         #[command(subcommand)]
@@ -88,10 +94,60 @@ enum Command {
 enum AuditCommand {
     /// Re-compute the whole chain; exit 1 naming the first edited, deleted or reordered event.
     Verify(StorageArgs),
+    /// Time-stamp every finished day of the trail not stamped yet with an RFC 3161 authority.
+    Timestamp {
+        /// The authority's URL (HTTP POST of `application/timestamp-query`).
+        #[arg(long, env = "SEGUR_TSA_URL")]
+        tsa_url: String,
+        /// Stamp the days before this one (`YYYY-MM-DD`, default: today, UTC). A later day
+        /// stamps the current head at once: the chain makes it cover every earlier event.
+        #[arg(long)]
+        before_day: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Write each day's time-stamp token (`DAY.tsr`) and the statement it covers (`DAY.txt`),
+    /// to check with `openssl ts -verify -token_in -in DAY.tsr -data DAY.txt -CAfile …`.
+    ExportTimestamps {
+        /// Directory to write into (created if missing).
+        #[arg(long)]
+        output: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Write every event, oldest first, as CSV or JSON on stdout.
     Export {
         #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
         format: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account (e.g. an editor's mandataire, the first ANS administrator). The
+    /// password is read from SEGUR_NEW_PASSWORD, or from the first line of standard input.
+    Create {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// editor_mandataire, editor_representant, editor_salarie, ans_instructeur,
+        /// ans_referent, ans_admin, asp_agent, platform_admin.
+        #[arg(long)]
+        role: String,
+        /// The organisation's identifier (an editor's id, `ans`, `asp`).
+        #[arg(long)]
+        organisation: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Remove an account's second factor (lost phone and recovery codes): its sessions end
+    /// and, for ANS, ASP and administrator roles, the next sign-in asks to enrol again.
+    ResetSecondFactor {
+        #[arg(long)]
+        login: String,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -164,6 +220,10 @@ struct ServeArgs {
     /// Mark cookies Secure and send HSTS (when served over TLS or behind a TLS proxy).
     #[arg(long, env = "SEGUR_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// RFC 3161 time-stamping authority: each finished day of the audit trail is stamped
+    /// (checked every hour; a failure is logged and retried at the next check).
+    #[arg(long, env = "SEGUR_TSA_URL")]
+    tsa_url: Option<String>,
     /// OpenID Connect providers (TOML file, see docs/oidc.md).
     #[arg(long, env = "SEGUR_OIDC_CONFIG")]
     oidc_config: Option<PathBuf>,
@@ -235,6 +295,120 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Export { format, storage },
         } => run_async(audit_export(storage, format)),
+        Command::Account {
+            command:
+                AccountCommand::Create {
+                    login,
+                    name,
+                    role,
+                    organisation,
+                    storage,
+                },
+        } => run_async(async move {
+            let role = segur_domain::org::Role::parse(&role)
+                .map_err(|e| anyhow::anyhow!("rôle « {role} » : {}", e.reason))?;
+            let password = match std::env::var("SEGUR_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("mot de passe attendu sur l'entrée standard")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = open_store(&storage).await?;
+            let user = store
+                .system()
+                .create_account_audited(
+                    &segur_store::NewAccount {
+                        login,
+                        display_name: name,
+                        password,
+                        role,
+                        organisation_id: organisation,
+                    },
+                    &segur_store::AuditEntry::new("account.create", "").with_request(None, None),
+                )
+                .await?;
+            println!(
+                "segur: compte {} créé ({}, {})",
+                user.login,
+                user.role.label_fr(),
+                user.organisation_name
+            );
+            Ok(())
+        }),
+        Command::Account {
+            command: AccountCommand::ResetSecondFactor { login, storage },
+        } => run_async(async move {
+            let store = open_store(&storage).await?;
+            let system = store.system();
+            let (user, _) = system
+                .find_user_for_login(&login)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("compte « {login} » inconnu ou désactivé"))?;
+            system
+                .reset_second_factor(
+                    &user.id,
+                    &segur_store::AuditEntry::new("", "").with_request(None, None),
+                )
+                .await?;
+            println!(
+                "segur: second facteur de {} retiré ; ses sessions sont fermées",
+                user.login
+            );
+            Ok(())
+        }),
+        Command::Audit {
+            command:
+                AuditCommand::Timestamp {
+                    tsa_url,
+                    before_day,
+                    storage,
+                },
+        } => run_async(async move {
+            let store = open_store(&storage).await?;
+            let today = match before_day {
+                Some(day) => day
+                    .parse::<jiff::civil::Date>()
+                    .with_context(|| format!("date « {day} » : AAAA-MM-JJ attendu"))?
+                    .to_string(),
+                None => jiff::Timestamp::now().to_string()[..10].to_owned(),
+            };
+            let stamped = timestamp::stamp_pending_days(&store, &tsa_url, &today).await?;
+            if stamped.is_empty() {
+                println!("segur: rien à horodater (journées terminées déjà horodatées)");
+            }
+            for head in stamped {
+                println!(
+                    "segur: journée {} horodatée (dernier événement n° {})",
+                    head.day, head.last_seq
+                );
+            }
+            Ok(())
+        }),
+        Command::Audit {
+            command: AuditCommand::ExportTimestamps { output, storage },
+        } => run_async(async move {
+            let store = open_store(&storage).await?;
+            std::fs::create_dir_all(&output)
+                .with_context(|| format!("impossible de créer {}", output.display()))?;
+            let stamps = store.system().list_audit_timestamps().await?;
+            for stamp in &stamps {
+                std::fs::write(output.join(format!("{}.tsr", stamp.head.day)), &stamp.token)?;
+                std::fs::write(
+                    output.join(format!("{}.txt", stamp.head.day)),
+                    stamp.head.statement(),
+                )?;
+            }
+            println!(
+                "segur: {} jeton(s) d'horodatage écrit(s) dans {}",
+                stamps.len(),
+                output.display()
+            );
+            Ok(())
+        }),
         Command::Finance {
             command: FinanceCommand::Check(args),
         } => report(segur::commands::finance::run(&args)),
@@ -379,6 +553,7 @@ async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         .system()
         .import_world(&loaded.world, &demo_accounts::accounts())
         .await?;
+    demo_accounts::enrol_second_factors(store).await?;
     println!(
         "segur: données de démonstration chargées ({} dispositifs, {} candidatures, {} éléments de preuve, {} comptes)",
         summary.dispositifs, summary.candidatures, summary.proof_items, summary.accounts
@@ -389,17 +564,41 @@ async fn load_demo(store: &Store) -> anyhow::Result<bool> {
 /// `segur audit verify`: 0 intact, 1 broken (naming the first bad event), 2 unreadable.
 fn audit_verify(args: StorageArgs) -> ExitCode {
     let verified = std::cell::Cell::new(None);
+    let stamp_problem = std::cell::RefCell::new(None::<String>);
+    let stamped_days = std::cell::Cell::new(0usize);
     // On failure run_async prints the error; `verified` stays empty.
     run_async(async {
         let store = open_store(&args).await?;
         let system = store.system();
         let total = system.list_audit(segur_store::Page::new(1, 0)).await?.total;
-        verified.set(Some((total, system.verify_audit_chain().await?)));
+        let broken = system.verify_audit_chain().await?;
+        // Time-stamps: each token must carry its day's statement, and the stamped event must
+        // still have the stamped hash (a rewrite of the whole chain after the stamp shows).
+        let stamps = system.list_audit_timestamps().await?;
+        for stamp in &stamps {
+            if !timestamp::token_covers(&stamp.token, &stamp.head.imprint()) {
+                stamp_problem.replace(Some(stamp.head.day.clone()));
+            }
+        }
+        if stamp_problem.borrow().is_none() {
+            stamp_problem.replace(system.first_contradicted_timestamp().await?);
+        }
+        stamped_days.set(stamps.len());
+        verified.set(Some((total, broken)));
         Ok(())
     });
+    if let Some(day) = stamp_problem.into_inner() {
+        println!(
+            "segur: l'horodatage de la journée {day} ne correspond plus à la chaîne d'audit : journal réécrit après horodatage"
+        );
+        return ExitCode::from(1);
+    }
     match verified.get() {
         Some((total, None)) => {
-            println!("segur: chaîne d'audit intègre ({total} événement(s))");
+            println!(
+                "segur: chaîne d'audit intègre ({total} événement(s), {} journée(s) horodatée(s))",
+                stamped_days.get()
+            );
             ExitCode::SUCCESS
         }
         Some((_, Some(seq))) => {
@@ -552,6 +751,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         for a in demo_accounts::accounts() {
             println!("  {:<28} {}", a.login, a.role.label_fr());
         }
+        println!(
+            "segur: second facteur (TOTP) des comptes ANS et ASP, clé à saisir dans une application d'authentification : {}",
+            demo_accounts::TOTP_SECRET
+        );
+    }
+    if let Some(url) = args.tsa_url.clone() {
+        let store = state.store().clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                let today = jiff::Timestamp::now().to_string()[..10].to_owned();
+                match timestamp::stamp_pending_days(&store, &url, &today).await {
+                    Ok(days) if !days.is_empty() => {
+                        tracing::info!(days = days.len(), "audit trail time-stamped")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "audit time-stamping failed; retried in an hour")
+                    }
+                }
+            }
+        });
     }
     segur_server::serve(listener, state, shutdown_signal()).await?;
     Ok(())

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, declared with utoipa-axum so that the OpenAPI document is
 //! generated from these very routes.
 
+pub mod audit;
 pub mod candidatures;
 pub mod catalogue;
 pub mod financing;
@@ -22,6 +23,8 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(me::get_me))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::export_audit))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(catalogue::list_dispositifs))

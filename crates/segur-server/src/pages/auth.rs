@@ -1,4 +1,4 @@
-//! Local sign-in and sign-out. (OIDC and second factors come with the identity work.)
+//! Local sign-in and sign-out. The second factor's pages are in `second_factor`.
 
 use askama::Template;
 use axum::Form;
@@ -6,6 +6,8 @@ use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use segur_domain::identity::requires_second_factor;
+use segur_store::{STAGED_SESSION_SECONDS, SessionStage};
 use serde::Deserialize;
 
 use crate::extract::{MaybeUser, RequestMeta, SESSION_COOKIE, safe_next, session_token};
@@ -55,7 +57,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.config().secure_cookies {
         "; Secure"
     } else {
@@ -68,7 +70,7 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("segur_session=; Path=/; Max-Age=0"))
 }
 
-fn minutes(seconds: i64) -> i64 {
+pub(crate) fn minutes(seconds: i64) -> i64 {
     (seconds + 59) / 60
 }
 
@@ -175,12 +177,52 @@ pub async fn login(
     if let Err(e) = system.clear_login_failures(&login_key).await {
         tracing::warn!(error = %e, "login failures not cleared");
     }
-    let ttl = state.config().session_ttl.as_secs() as i64;
-    match system.create_session(&user.id, ttl).await {
+    // The password alone signs in only accounts without a second factor whose role does not
+    // require one; the others get a staged session that authenticates nothing until the code
+    // is given (and then a new token: see `second_factor`).
+    let stage = match system.has_second_factor(&user.id).await {
+        Ok(true) => SessionStage::SecondFactor,
+        Ok(false) if requires_second_factor(user.role) => SessionStage::Enrol,
+        Ok(false) => SessionStage::Full,
+        Err(e) => {
+            tracing::error!(error = %e, "second factor lookup failed");
+            return refuse(
+                "Le service est momentanément indisponible.",
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+        }
+    };
+    let (created, ttl, target) = match stage {
+        SessionStage::Full => {
+            let ttl = state.config().session_ttl.as_secs() as i64;
+            let entry =
+                segur_store::AuditEntry::new("auth.sign_in", format!("compte {}", user.login))
+                    .by(&user)
+                    .with_request(meta.request_id.clone(), meta.ip.clone());
+            (
+                system.create_session_audited(&user.id, ttl, &entry).await,
+                ttl,
+                next.clone(),
+            )
+        }
+        staged => {
+            let page = if staged == SessionStage::SecondFactor {
+                "/connexion/code"
+            } else {
+                "/connexion/activation"
+            };
+            (
+                system.create_staged_session(&user.id, staged).await,
+                STAGED_SESSION_SECONDS,
+                format!("{page}?suivant={}", urlencoding_min(&next)),
+            )
+        }
+    };
+    match created {
         Ok(token) => {
             let mut headers = HeaderMap::new();
             headers.insert(SET_COOKIE, cookie(&state, &token, ttl));
-            (headers, Redirect::to(&next)).into_response()
+            (headers, Redirect::to(&target)).into_response()
         }
         Err(e) => {
             tracing::error!(error = %e, "session creation failed");
@@ -190,6 +232,20 @@ pub async fn login(
             )
         }
     }
+}
+
+/// Percent-encodes a local path for a query parameter (it was checked by `safe_next`).
+pub(crate) fn urlencoding_min(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 pub async fn logout(State(state): State<AppState>, request: axum::extract::Request) -> Response {

@@ -1,16 +1,19 @@
 //! Server-rendered pages (askama, French first), usable without JavaScript.
 
+mod accounts;
 mod auth;
 mod candidature;
 mod catalogue;
 mod dashboard;
 mod financing;
+mod history;
 mod home;
 mod oidc;
 mod register;
 mod rem_diff;
 mod rem_import;
 mod rules;
+mod second_factor;
 mod tokens;
 
 use askama::Template;
@@ -25,6 +28,37 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/connexion", get(auth::login_form).post(auth::login))
+        .route(
+            "/connexion/code",
+            get(second_factor::code_form).post(second_factor::code_submit),
+        )
+        .route(
+            "/connexion/activation",
+            get(second_factor::enrol_form).post(second_factor::enrol_submit),
+        )
+        .route("/compte/securite", get(second_factor::security))
+        .route(
+            "/compte/securite/activation",
+            get(second_factor::security_enrol_form).post(second_factor::security_enrol_submit),
+        )
+        .route(
+            "/compte/securite/codes-de-secours",
+            post(second_factor::regenerate_codes),
+        )
+        .route(
+            "/compte/securite/desactivation",
+            post(second_factor::disable),
+        )
+        .route(
+            "/compte/securite/mot-de-passe",
+            post(second_factor::change_password),
+        )
+        .route(
+            "/compte/equipe",
+            get(accounts::index).post(accounts::create),
+        )
+        .route("/compte/equipe/{id}/role", post(accounts::change_role))
+        .route("/compte/equipe/{id}/activation", post(accounts::set_active))
         .route("/deconnexion", post(auth::logout))
         .route("/deconnexion-partout", post(auth::logout_everywhere))
         .route("/connexion/oidc/{provider}", get(oidc::start))
@@ -91,6 +125,7 @@ pub fn router() -> Router<AppState> {
             get(tokens::index).post(tokens::create_submit),
         )
         .route("/compte/jetons/{id}/revoquer", post(tokens::revoke_submit))
+        .route("/historique", get(history::show))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))
 }

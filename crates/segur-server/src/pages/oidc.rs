@@ -17,6 +17,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use segur_domain::identity::requires_second_factor;
+use segur_store::{STAGED_SESSION_SECONDS, SessionStage};
+
 use crate::config::{OidcAudience, OidcProviderConfig};
 use crate::error::PageError;
 use crate::extract::{RequestMeta, SESSION_COOKIE, safe_next, urlencode};
@@ -329,8 +332,39 @@ async fn sign_in_staff(
     {
         tracing::warn!(error = %e, "previous session not ended");
     }
-    let ttl = i64::try_from(state.config().session_ttl.as_secs()).unwrap_or(8 * 3600);
-    let token = match system.create_session(&user.id, ttl).await {
+    // The provider replaces the password, not the second factor: an account with one (or
+    // whose role requires one) gets the same staged session as after a password.
+    let stage = match system.has_second_factor(&user.id).await {
+        Ok(true) => SessionStage::SecondFactor,
+        Ok(false) if requires_second_factor(user.role) => SessionStage::Enrol,
+        Ok(false) => SessionStage::Full,
+        Err(e) => {
+            tracing::error!(error = %e, "second factor lookup failed");
+            return PageError::from(e).into_response();
+        }
+    };
+    let full_ttl = i64::try_from(state.config().session_ttl.as_secs()).unwrap_or(8 * 3600);
+    let next = safe_next(Some(&pending.next_path));
+    let (created, ttl, target) = match stage {
+        SessionStage::Full => (
+            system.create_session(&user.id, full_ttl).await,
+            full_ttl,
+            next,
+        ),
+        staged => {
+            let page = if staged == SessionStage::SecondFactor {
+                "/connexion/code"
+            } else {
+                "/connexion/activation"
+            };
+            (
+                system.create_staged_session(&user.id, staged).await,
+                STAGED_SESSION_SECONDS,
+                format!("{page}?suivant={}", urlencode(&next)),
+            )
+        }
+    };
+    let token = match created {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "session creation failed");
@@ -340,7 +374,14 @@ async fn sign_in_staff(
     let entry = meta.audit(
         &user,
         "auth.oidc.sign_in",
-        format!("connexion de {} par {}", user.login, provider.id),
+        if stage == SessionStage::Full {
+            format!("connexion de {} par {}", user.login, provider.id)
+        } else {
+            format!(
+                "connexion de {} par {} (second facteur à saisir)",
+                user.login, provider.id
+            )
+        },
     );
     let expires = jiff::Timestamp::now().as_second().saturating_add(ttl);
     if let Err(e) = system
@@ -365,7 +406,7 @@ async fn sign_in_staff(
         SET_COOKIE,
         cookie(state, STATE_COOKIE, "", "/connexion/oidc", 0),
     );
-    (headers, Redirect::to(&safe_next(Some(&pending.next_path)))).into_response()
+    (headers, Redirect::to(&target)).into_response()
 }
 
 async fn sign_in_professional(

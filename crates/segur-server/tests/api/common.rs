@@ -13,6 +13,15 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "mot-de-passe-de-test";
 /// A fixed "today" so that deadlines and rules give stable results.
+/// TOTP secret of the test accounts whose role needs a second factor (ANS, ASP).
+pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// The current TOTP code of [`TOTP_SECRET`].
+pub fn totp_now() -> String {
+    let now = jiff::Timestamp::now().as_second() as u64;
+    segur_store::totp_code_at(TOTP_SECRET, now).unwrap()
+}
+
 pub fn today() -> jiff::civil::Date {
     jiff::civil::date(2026, 11, 22)
 }
@@ -106,6 +115,21 @@ impl TestApp {
             .import_world(&loaded.world, &accounts())
             .await
             .expect("import demo");
+        for a in accounts() {
+            if segur_domain::identity::requires_second_factor(a.role) {
+                let (user, _) = store
+                    .system()
+                    .find_user_for_login(&a.login)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                store
+                    .system()
+                    .set_totp_secret_unchecked(&user.id, TOTP_SECRET)
+                    .await
+                    .unwrap();
+            }
+        }
         let config = ServerConfig {
             fixed_today: Some(today()),
             ..ServerConfig::default()
@@ -219,12 +243,25 @@ impl TestApp {
         .await
     }
 
-    /// Signs in through the real form and returns the `Cookie` header value to reuse.
+    /// Signs in through the real form (and the second-factor step for ANS and ASP accounts)
+    /// and returns the `Cookie` header value to reuse.
     pub async fn login(&self, login: &str) -> String {
+        self.login_with(login, PASSWORD).await
+    }
+
+    /// [`TestApp::login`] with another password (form-encoded here).
+    pub async fn login_with(&self, login: &str, password: &str) -> String {
+        let encoded: String = password
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
         let resp = self
             .post_form(
                 "/connexion",
-                &format!("login={}&password={PASSWORD}", login.replace('@', "%40")),
+                &format!("login={}&password={encoded}", login.replace('@', "%40")),
                 None,
             )
             .await;
@@ -233,15 +270,72 @@ impl TestApp {
             StatusCode::SEE_OTHER,
             "login of {login} should redirect"
         );
-        let set = resp
-            .headers()
-            .get(header::SET_COOKIE)
-            .expect("session cookie")
+        let cookie = set_cookie(&resp);
+        let location = resp.headers()[header::LOCATION]
             .to_str()
             .unwrap()
             .to_owned();
-        set.split(';').next().unwrap().to_owned()
+        if location.starts_with("/connexion/activation") {
+            // An agency account created by the test, without second factor yet: give it the
+            // test secret (enrolment itself is tested in `identity.rs`) and sign in again.
+            let (user, _) = self
+                .store
+                .system()
+                .find_user_for_login(login)
+                .await
+                .unwrap()
+                .unwrap();
+            self.store
+                .system()
+                .set_totp_secret_unchecked(&user.id, TOTP_SECRET)
+                .await
+                .unwrap();
+            return Box::pin(self.login_with(login, password)).await;
+        }
+        if !location.starts_with("/connexion/code") {
+            return cookie;
+        }
+        // Several sign-ins of one account within a test: start the replay guard afresh, as a
+        // later time step would.
+        let (user, _) = self
+            .store
+            .system()
+            .find_user_for_login(login)
+            .await
+            .unwrap()
+            .unwrap();
+        self.store
+            .system()
+            .set_totp_secret_unchecked(&user.id, TOTP_SECRET)
+            .await
+            .unwrap();
+        let resp = self
+            .post_form(
+                "/connexion/code",
+                &format!("code={}&next=%2Ftableau-de-bord", totp_now()),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "second factor of {login} should be accepted"
+        );
+        set_cookie(&resp)
     }
+}
+
+/// The `name=value` of the response's `Set-Cookie`.
+pub fn set_cookie(resp: &Response<Body>) -> String {
+    resp.headers()
+        .get(header::SET_COOKIE)
+        .expect("session cookie")
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 pub async fn body_text(resp: Response<Body>) -> String {

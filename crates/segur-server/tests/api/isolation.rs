@@ -82,6 +82,21 @@ const MATRIX: &[Row] = &[
         "",
         [401, 200, 200, 200, 200],
     ),
+    // The audit trail: each caller its own organisation's events, the ANS every event.
+    row(
+        "get",
+        "/api/v1/audit",
+        "/api/v1/audit",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    row(
+        "get",
+        "/api/v1/audit/export",
+        "/api/v1/audit/export?format=json",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
     // Own lists: each caller sees its own organisation's (the ASP has no candidatures).
     row(
         "get",

@@ -8,6 +8,7 @@ mod candidatures;
 mod catalogue;
 mod errors;
 mod financing;
+mod identity;
 mod isolation;
 mod oidc;
 mod openapi;

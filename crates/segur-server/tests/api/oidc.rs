@@ -713,3 +713,25 @@ async fn psc_insufficient_acr_is_refused() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn oidc_does_not_skip_the_second_factor_required_by_the_role() {
+    for app in App::all().await {
+        // An ANS instructeur must have a second factor: the provider replaces the password
+        // only, so the sign-in stops at the enrolment step with a staged session.
+        app.link("isc", "carole", "instructeur@ans.test").await;
+        let b = browser();
+        let callback = to_callback(&app, &b, "isc", "carole").await;
+        let (status, _, loc) = get(&b, &callback).await;
+        assert_eq!(status, 303);
+        let loc = loc.unwrap();
+        assert!(loc.starts_with("/connexion/activation?suivant="), "{loc}");
+        assert!(
+            !signed_in(&app, &b).await,
+            "a staged session authenticates nothing"
+        );
+        let (status, _, _) = get(&b, &format!("{}{loc}", app.base)).await;
+        assert_eq!(status, 200, "the enrolment page accepts the staged session");
+        app.finish().await;
+    }
+}

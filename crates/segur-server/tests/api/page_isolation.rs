@@ -222,6 +222,89 @@ const PAGES: &[PageRow] = &[
         "",
         [303, 404, 404, 404, 404],
     ),
+    // Second-factor steps: only a staged session (password checked) reaches them; anyone
+    // else is sent back to the sign-in page.
+    get(
+        "/connexion/code",
+        "/connexion/code",
+        [303, 303, 303, 303, 303],
+    ),
+    post(
+        "/connexion/code",
+        "/connexion/code",
+        "code=123456",
+        [303, 303, 303, 303, 303],
+    ),
+    get(
+        "/connexion/activation",
+        "/connexion/activation",
+        [303, 303, 303, 303, 303],
+    ),
+    post(
+        "/connexion/activation",
+        "/connexion/activation",
+        "code=123456",
+        [303, 303, 303, 303, 303],
+    ),
+    get(
+        "/compte/securite",
+        "/compte/securite",
+        [303, 200, 200, 200, 200],
+    ),
+    // ANS and ASP accounts already have a second factor: no second enrolment.
+    get(
+        "/compte/securite/activation",
+        "/compte/securite/activation",
+        [303, 200, 200, 303, 303],
+    ),
+    post(
+        "/compte/securite/activation",
+        "/compte/securite/activation",
+        "code=000000",
+        [303, 0, 0, 303, 303],
+    ),
+    post(
+        "/compte/securite/codes-de-secours",
+        "/compte/securite/codes-de-secours",
+        "code=000000",
+        [303, 422, 422, 422, 422],
+    ),
+    post(
+        "/compte/securite/desactivation",
+        "/compte/securite/desactivation",
+        "code=000000",
+        [303, 422, 422, 403, 403],
+    ),
+    post(
+        "/compte/securite/mot-de-passe",
+        "/compte/securite/mot-de-passe",
+        "current=faux&new=Nouveau-mot-de-passe-2026&confirm=Nouveau-mot-de-passe-2026",
+        [303, 422, 422, 422, 422],
+    ),
+    get(
+        "/compte/equipe",
+        "/compte/equipe",
+        [303, 200, 200, 403, 403],
+    ),
+    post(
+        "/compte/equipe",
+        "/compte/equipe",
+        "login=a&name=b&role=editor_salarie&password=Mot-de-passe-2026",
+        [303, 422, 422, 403, 403],
+    ),
+    post(
+        "/compte/equipe/{id}/role",
+        "/compte/equipe/00000000-0000-0000-0000-000000000000/role",
+        "role=editor_salarie",
+        [303, 404, 404, 403, 403],
+    ),
+    post(
+        "/compte/equipe/{id}/activation",
+        "/compte/equipe/00000000-0000-0000-0000-000000000000/activation",
+        "active=0",
+        [303, 404, 404, 403, 403],
+    ),
+    get("/historique", "/historique", [303, 200, 200, 200, 200]),
     get("/regles", "/regles", PUBLIC),
     get("/regles/{id}", "/regles/FIN-01", PUBLIC),
 ];
