@@ -154,6 +154,8 @@ else
 fi
 echo "SEGUR_TEST_POSTGRES_URL=$SEGUR_TEST_POSTGRES_URL"
 
+eval "$(scripts/peers/oidc.sh)"  # OIDC test providers (SEGUR_TEST_OIDC_ISSUER, SEGUR_TEST_PSC_*)
+
 # ---------------------------------------------------------------------------------------------
 section "cargo fmt"
 cargo fmt --all --check

@@ -23,6 +23,11 @@ pub struct ServerConfig {
     /// Sign-in throttling per client address [default: 30 failures in 15 minutes lock it for
     /// 15 minutes].
     pub login_throttle_ip: segur_store::ThrottlePolicy,
+    /// Public base URL of the service (`https://segur.example.fr`), without a trailing slash:
+    /// OpenID Connect redirect URIs are built from it. Required when providers are configured.
+    pub public_url: Option<String>,
+    /// OpenID Connect providers offered on the sign-in page (see docs/oidc.md).
+    pub oidc_providers: Vec<OidcProviderConfig>,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +49,135 @@ impl Default for ServerConfig {
                 window_seconds: 15 * 60,
                 lock_seconds: 15 * 60,
             },
+            public_url: None,
+            oidc_providers: Vec::new(),
         }
     }
+}
+
+/// A secret (client secret…): never shown by `Debug`, so never in logs.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Who signs in through a provider, which decides what a successful sign-in opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OidcAudience {
+    /// Staff with a local account (editors, ANS, ASP…): the identity must have been linked to
+    /// an account beforehand; the sign-in opens that account's session and nothing more.
+    Staff,
+    /// Health professionals (Pro Santé Connect): no local account, a professional session
+    /// with no right on editor, ANS or ASP data.
+    Professional,
+}
+
+/// One OpenID Connect provider (authorization code flow with PKCE S256, nonce and state).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderConfig {
+    /// Short identifier in URLs (`/connexion/oidc/{id}`): lowercase letters, digits, `-`.
+    pub id: String,
+    /// Button label on the sign-in page (« Pro Santé Connect »).
+    pub label: String,
+    pub audience: OidcAudience,
+    /// Issuer identifier, compared exactly with the discovery document's and the ID token's.
+    pub issuer: String,
+    /// Discovery document URL when it is not `{issuer}/.well-known/openid-configuration`
+    /// (Pro Santé Connect publishes it at a non-standard path).
+    #[serde(default)]
+    pub discovery_url: Option<String>,
+    pub client_id: String,
+    /// Client secret (`client_secret_basic`); prefer `client_secret_env` in files.
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    /// Name of an environment variable holding the client secret (read by `segur serve`).
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// Scopes requested besides `openid` (PSC: `scope_all`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// `acr_values` requested (PSC: `eidas1`). When not empty, the ID token's `acr` must be one
+    /// of them.
+    #[serde(default)]
+    pub acr_values: Vec<String>,
+    /// Claim holding the identifier linked to accounts [default: `sub`]; PSC: `SubjectNameID`.
+    /// Read from the ID token, else from the userinfo response (whose `sub` must match).
+    #[serde(default = "default_identifier_claim")]
+    pub identifier_claim: String,
+}
+
+fn default_identifier_claim() -> String {
+    "sub".into()
+}
+
+impl OidcProviderConfig {
+    /// Checks what can be checked without the network; the message is French.
+    pub fn validate(&self) -> Result<(), String> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 32
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(format!(
+                "fournisseur « {} » : l'identifiant doit être fait de minuscules, chiffres et tirets (32 au plus)",
+                self.id
+            ));
+        }
+        for (what, url) in [
+            ("issuer", Some(&self.issuer)),
+            ("discovery_url", self.discovery_url.as_ref()),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("https://") || is_loopback_http(url))
+            {
+                return Err(format!(
+                    "fournisseur « {} » : {what} doit être en https:// (http:// seulement sur 127.0.0.1 ou localhost)",
+                    self.id
+                ));
+            }
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(format!("fournisseur « {} » : client_id manquant", self.id));
+        }
+        if self.identifier_claim.trim().is_empty() {
+            return Err(format!(
+                "fournisseur « {} » : identifier_claim vide",
+                self.id
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `http://127.0.0.1…` or `http://localhost…`: the only places plain HTTP is accepted (tests).
+pub fn is_loopback_http(url: &str) -> bool {
+    [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+        "http://[::1]:",
+    ]
+    .iter()
+    .any(|p| url.starts_with(p))
 }

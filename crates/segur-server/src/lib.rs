@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod financing;
+mod oidc;
 mod openapi;
 mod pages;
 mod security;

@@ -16,6 +16,7 @@ struct Inner {
     store: Store,
     config: ServerConfig,
     settings: Settings,
+    oidc: crate::oidc::Oidc,
 }
 
 impl AppState {
@@ -23,6 +24,7 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 store,
+                oidc: crate::oidc::Oidc::new(&config),
                 config,
                 settings,
             }),
@@ -35,6 +37,11 @@ impl AppState {
 
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    /// OpenID Connect providers and their cached metadata.
+    pub(crate) fn oidc(&self) -> &crate::oidc::Oidc {
+        &self.inner.oidc
     }
 
     /// Rule settings (the configurable `[default]` choices of the rule catalogue).

@@ -5,6 +5,7 @@ mod blob;
 mod error;
 mod financing;
 mod identity;
+mod oidc;
 mod records;
 mod register;
 mod system;
@@ -31,6 +32,7 @@ pub use identity::{
     CodeCheck, ManagedAccount, RECOVERY_CODES, STAGED_SESSION_SECONDS, SecondFactorStatus,
     SessionStage, StagedSession, TOTP_STEP, new_totp_secret, totp_code_at, totp_url,
 };
+pub use oidc::{ClientOrder, EndedOidcSession, OidcPending, ProSession};
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;

@@ -2508,6 +2508,7 @@ on_every_backend! {
     audit_tail_deletion_is_detected => check_audit_tail_deletion_is_detected;
     login_failures_lock_then_expire => check_login_throttle;
     sessions_idle_timeout_and_sign_out_everywhere => check_session_idle;
+    oidc_pending_single_use_identities_and_professional_sessions => check_oidc_records;
     api_tokens_scoped_expiring_hashed_revocable => check_api_tokens;
 }
 
@@ -3034,4 +3035,142 @@ fn test_urls_switch_database() {
         "postgres://u:p@h/x?sslmode=disable"
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
+
+async fn check_oidc_records(store: Store, url: String) {
+    loaded(&store).await;
+    let sys = store.system();
+    // Pending authorization requests: taken once, and not after expiry.
+    let pending = segur_store::OidcPending {
+        provider: "isc".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        next_path: "/tableau-de-bord".into(),
+    };
+    sys.oidc_begin("state-1", &pending, 600).await.unwrap();
+    sys.oidc_begin("state-2", &pending, -1).await.unwrap();
+    assert_eq!(
+        sys.oidc_take_pending("state-1").await.unwrap(),
+        Some(pending.clone())
+    );
+    assert_eq!(sys.oidc_take_pending("state-1").await.unwrap(), None);
+    assert_eq!(sys.oidc_take_pending("state-2").await.unwrap(), None);
+    assert_eq!(sys.oidc_take_pending("inconnu").await.unwrap(), None);
+    assert!(!format!("{pending:?}").contains("\"v\""));
+
+    // Identities: linked by an administrator (audited), one account per identity.
+    let (alice, _) = sys
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap();
+    let (bob, _) = sys.find_user_for_login("bob@ed-b").await.unwrap().unwrap();
+    assert_eq!(sys.oidc_identity_user("isc", "alice").await.unwrap(), None);
+    sys.link_oidc_identity("isc", "alice", &alice.id, &AuditEntry::new("", ""))
+        .await
+        .unwrap();
+    assert!(matches!(
+        sys.link_oidc_identity("isc", "alice", &bob.id, &AuditEntry::new("", ""))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        sys.oidc_identity_user("isc", "alice")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(alice.id.clone())
+    );
+    assert_eq!(sys.oidc_identity_user("psc", "alice").await.unwrap(), None);
+
+    // A session opened through a provider: its ID token is returned once at logout, and the
+    // record goes with the session.
+    let token = sys.create_session(&alice.id, 3600).await.unwrap();
+    sys.oidc_record_sign_in(
+        &token,
+        "isc",
+        "alice",
+        "id.token.jwt",
+        i64::MAX,
+        &AuditEntry::new("", "").by(&alice),
+    )
+    .await
+    .unwrap();
+    let ended = sys.oidc_end_session(&token).await.unwrap().unwrap();
+    assert_eq!(
+        (ended.provider.as_str(), ended.id_token.as_str()),
+        ("isc", "id.token.jwt")
+    );
+    assert_eq!(sys.oidc_end_session(&token).await.unwrap(), None);
+    let token2 = sys.create_session(&alice.id, 3600).await.unwrap();
+    sys.oidc_record_sign_in(
+        &token2,
+        "isc",
+        "alice",
+        "t2",
+        i64::MAX,
+        &AuditEntry::new("", "").by(&alice),
+    )
+    .await
+    .unwrap();
+    sys.delete_session(&token2).await.unwrap();
+    assert_eq!(sys.oidc_end_session(&token2).await.unwrap(), None);
+
+    // Professional sessions: their own table, never an account session.
+    let pro = sys
+        .create_pro_session(
+            "psc",
+            "810001234567",
+            "Jeanne Martin",
+            "jwt",
+            3600,
+            &AuditEntry::new("", ""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sys.session_user(&pro).await.unwrap(), None);
+    let seen = sys.pro_session(&pro, 1800).await.unwrap().unwrap();
+    assert_eq!(seen.subject, "810001234567");
+    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE pro_sessions SET last_seen_at = last_seen_at - 3600")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    assert_eq!(
+        sys.pro_session(&pro, 1800).await.unwrap(),
+        None,
+        "idle timeout"
+    );
+    assert_eq!(
+        sys.delete_pro_session(&pro)
+            .await
+            .unwrap()
+            .map(|e| e.provider),
+        Some("psc".to_owned())
+    );
+    assert_eq!(sys.pro_session(&pro, i64::MAX).await.unwrap(), None);
+
+    // Every change above is in the audit chain, which still verifies.
+    let audit = sys
+        .list_audit(Page {
+            limit: 500,
+            offset: 0,
+        })
+        .await
+        .unwrap();
+    for action in [
+        "account.oidc_link",
+        "auth.oidc.sign_in",
+        "auth.oidc.professional_sign_in",
+    ] {
+        assert!(audit.items.iter().any(|e| e.action == action), "{action}");
+    }
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
+    assert!(
+        sys.orders_for_client("810001234567")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

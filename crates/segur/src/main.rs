@@ -3,6 +3,7 @@
 mod backup;
 mod catalogue_cmd;
 mod demo_accounts;
+mod oidc_config;
 mod timestamp;
 
 /// mimalloc gives freed memory back to the system promptly: bursts (password hashing at demo
@@ -76,6 +77,11 @@ enum Command {
     Finance {
         #[command(subcommand)]
         command: FinanceCommand,
+    },
+    /// OpenID Connect: link a provider identity to an existing account.
+    Oidc {
+        #[command(subcommand)]
+        command: OidcCommand,
     },
     /// Requirement catalogues: import REM workbooks, diff versions, export XLSX / OSCAL.
     Catalogue {
@@ -185,6 +191,22 @@ struct StorageArgs {
     blob_url: Option<String>,
 }
 
+#[derive(Subcommand)]
+enum OidcCommand {
+    /// Link the identity `subject` (value of the provider's identifier claim) at `provider` to
+    /// the account `login`. Audited. Sign-in through a staff provider needs this link.
+    Link {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
 #[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
@@ -202,6 +224,12 @@ struct ServeArgs {
     /// (checked every hour; a failure is logged and retried at the next check).
     #[arg(long, env = "SEGUR_TSA_URL")]
     tsa_url: Option<String>,
+    /// OpenID Connect providers (TOML file, see docs/oidc.md).
+    #[arg(long, env = "SEGUR_OIDC_CONFIG")]
+    oidc_config: Option<PathBuf>,
+    /// Public base URL of the service (OIDC redirect URIs), e.g. https://segur.example.fr.
+    #[arg(long, env = "SEGUR_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -388,6 +416,31 @@ fn main() -> ExitCode {
             command: FinanceCommand::ImportBase(args),
         } => import_base(args),
         Command::Catalogue { command } => catalogue_cmd::run(command),
+        Command::Oidc {
+            command:
+                OidcCommand::Link {
+                    provider,
+                    subject,
+                    login,
+                    storage,
+                },
+        } => run_async(async move {
+            let store = open_store(&storage).await?;
+            let sys = store.system();
+            let (user, _) = sys
+                .find_user_for_login(&login)
+                .await?
+                .with_context(|| format!("compte « {login} » inconnu"))?;
+            sys.link_oidc_identity(
+                &provider,
+                &subject,
+                &user.id,
+                &segur_store::AuditEntry::new("", ""),
+            )
+            .await?;
+            println!("segur: identité {subject} de {provider} liée au compte {login}");
+            Ok(())
+        }),
         Command::Serve(args) => run_async(serve(args)),
         Command::Migrate(args) => run_async(async move {
             let store = open_store(&args).await?;
@@ -680,8 +733,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Default::default()
     };
+    let (public_url, oidc_providers) =
+        oidc_config::load(args.oidc_config.as_deref(), args.public_url.clone())?;
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
+        public_url,
+        oidc_providers,
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

@@ -21,6 +21,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     pub login: String,
     pub next: String,
+    /// OpenID Connect providers offered (see `pages/oidc.rs`).
+    pub providers: Vec<super::oidc::ProviderLink>,
 }
 
 #[derive(Deserialize)]
@@ -28,7 +30,11 @@ pub struct NextQuery {
     suivant: Option<String>,
 }
 
-pub async fn login_form(MaybeUser(user): MaybeUser, Query(q): Query<NextQuery>) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if user.is_some() {
         return Redirect::to(&safe_next(q.suivant.as_deref())).into_response();
     }
@@ -37,6 +43,7 @@ pub async fn login_form(MaybeUser(user): MaybeUser, Query(q): Query<NextQuery>) 
         error: None,
         login: String::new(),
         next: safe_next(q.suivant.as_deref()),
+        providers: super::oidc::provider_links(&state, &safe_next(q.suivant.as_deref())),
     })
 }
 
@@ -82,6 +89,7 @@ pub async fn login(
             error: Some(message.to_owned()),
             login: form.login.chars().take(64).collect(),
             next: next.clone(),
+            providers: super::oidc::provider_links(&state, &next),
         };
         (status, render_html(&page)).into_response()
     };
@@ -242,13 +250,20 @@ pub(crate) fn urlencoding_min(path: &str) -> String {
 
 pub async fn logout(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let (parts, _) = request.into_parts();
-    if let Some(token) = session_token(&parts)
-        && let Err(e) = state.store().system().delete_session(&token).await
-    {
-        tracing::warn!(error = %e, "session deletion failed");
+    // A session opened through a provider also ends there (RP-initiated logout).
+    let mut op_logout = None;
+    if let Some(token) = session_token(&parts) {
+        op_logout = super::oidc::rp_logout_url(&state, &token).await;
+        if let Err(e) = state.store().system().delete_session(&token).await {
+            tracing::warn!(error = %e, "session deletion failed");
+        }
     }
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, cookie(&state, "", 0));
+    if let Some(location) = op_logout.and_then(|u| HeaderValue::from_str(&u).ok()) {
+        headers.insert(axum::http::header::LOCATION, location);
+        return (StatusCode::SEE_OTHER, headers).into_response();
+    }
     (headers, Redirect::to("/")).into_response()
 }
 

@@ -8,6 +8,7 @@ mod dashboard;
 mod financing;
 mod history;
 mod home;
+mod oidc;
 mod register;
 mod rem_diff;
 mod rem_import;
@@ -60,6 +61,13 @@ pub fn router() -> Router<AppState> {
         .route("/compte/equipe/{id}/activation", post(accounts::set_active))
         .route("/deconnexion", post(auth::logout))
         .route("/deconnexion-partout", post(auth::logout_everywhere))
+        .route("/connexion/oidc/{provider}", get(oidc::start))
+        .route("/connexion/oidc/{provider}/retour", get(oidc::callback))
+        .route("/professionnel", get(oidc::professional))
+        .route(
+            "/professionnel/deconnexion",
+            post(oidc::professional_logout),
+        )
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
         .route(

@@ -10,6 +10,7 @@ mod errors;
 mod financing;
 mod identity;
 mod isolation;
+mod oidc;
 mod openapi;
 mod page_isolation;
 mod pages;

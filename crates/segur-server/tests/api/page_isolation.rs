@@ -71,6 +71,31 @@ const PAGES: &[PageRow] = &[
         "",
         [303, 0, 0, 0, 0],
     ),
+    // No provider configured in this app: every provider is unknown (French 404 page). The
+    // flows themselves are tested against real providers in oidc.rs.
+    get(
+        "/connexion/oidc/{provider}",
+        "/connexion/oidc/isc",
+        [404, 404, 404, 404, 404],
+    ),
+    get(
+        "/connexion/oidc/{provider}/retour",
+        "/connexion/oidc/isc/retour?state=x&code=y",
+        [404, 404, 404, 404, 404],
+    ),
+    // Only a health professional's session (own cookie) opens this page; account sessions
+    // give no access to it.
+    get(
+        "/professionnel",
+        "/professionnel",
+        [303, 303, 303, 303, 303],
+    ),
+    post(
+        "/professionnel/deconnexion",
+        "/professionnel/deconnexion",
+        "",
+        [303, 303, 303, 303, 303],
+    ),
     get(
         "/tableau-de-bord",
         "/tableau-de-bord",
