@@ -23,6 +23,9 @@ pub struct ServerConfig {
     /// Sign-in throttling per client address [default: 30 failures in 15 minutes lock it for
     /// 15 minutes].
     pub login_throttle_ip: segur_store::ThrottlePolicy,
+    /// Trust anchors of pentest form signatures (PEN-03) [default: none, so no signature is
+    /// recognised until anchors are configured].
+    pub pentest_anchors: segur_signature::TrustAnchors,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +47,7 @@ impl Default for ServerConfig {
                 window_seconds: 15 * 60,
                 lock_seconds: 15 * 60,
             },
+            pentest_anchors: segur_signature::TrustAnchors::empty(),
         }
     }
 }

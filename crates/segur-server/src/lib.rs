@@ -9,6 +9,7 @@ pub mod extract;
 pub mod financing;
 mod openapi;
 mod pages;
+mod pentest;
 mod security;
 mod state;
 mod views;

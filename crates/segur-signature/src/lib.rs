@@ -36,6 +36,7 @@ pub use pen03::{Pen03Verdict, pen_03_verdict, provider_key};
 pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
 
 /// The stable outcome of a verification (and the code of each finding).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -103,6 +104,7 @@ impl Outcome {
 }
 
 /// How the file was signed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureFormat {
@@ -114,6 +116,7 @@ pub enum SignatureFormat {
 }
 
 /// Where the reported signing time comes from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SigningTimeSource {
@@ -125,6 +128,7 @@ pub enum SigningTimeSource {
 }
 
 /// The signer certificate, as reported.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignerIdentity {
     /// Common name (CN) of the subject.
@@ -148,6 +152,7 @@ pub struct SignerIdentity {
 }
 
 /// One failed check.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub code: Outcome,
@@ -159,6 +164,7 @@ pub struct Finding {
 }
 
 /// The result of verifying one file (and its detached signature if any).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignatureReport {
     /// `valid`, or the code of the most serious finding.

@@ -17,8 +17,11 @@ use crate::{Outcome, SignatureReport};
 
 /// The PEN-03 decision for one form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pen03Verdict {
-    /// What the rules engine is told (`electronic` only when PEN-03 passes).
+    /// What the rules engine is told (`electronic` only when PEN-03 passes): `electronic` or
+    /// `none`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signature: SignatureKind,
     pub passed: bool,
     /// `valid`, a signature outcome code, `provider_mismatch` or `no_signer_organisation`.

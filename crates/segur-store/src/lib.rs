@@ -28,6 +28,7 @@ pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, 
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;
+pub use tenant::pentest::{NewPentestFormFile, PentestFormFileRecord};
 pub use throttle::ThrottlePolicy;
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenRecord, CreatedApiToken, MAX_TOKEN_DAYS, NewApiToken, TokenScope,

@@ -67,6 +67,11 @@ enum Command {
         command: AuditCommand,
     },
     /// Financing: the payment-request simulator, the eligibility base.
+    /// Pentest forms: check an electronic signature (PEN-03) offline.
+    Pentest {
+        #[command(subcommand)]
+        command: PentestCommand,
+    },
     Finance {
         #[command(subcommand)]
         command: FinanceCommand,
@@ -129,6 +134,12 @@ struct StorageArgs {
     blob_url: Option<String>,
 }
 
+#[derive(Subcommand)]
+enum PentestCommand {
+    /// Verify a PAdES PDF, or a file with its detached .p7s, against trust anchors.
+    Verify(segur::commands::pentest::PentestVerifyArgs),
+}
+
 #[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
@@ -142,6 +153,10 @@ struct ServeArgs {
     /// Mark cookies Secure and send HSTS (when served over TLS or behind a TLS proxy).
     #[arg(long, env = "SEGUR_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Trust anchors of pentest form signatures (PEN-03): a PEM file or a directory of
+    /// `*.pem` / `*.crt` / `*.cer`. Without it no signature is recognised.
+    #[arg(long, env = "SEGUR_PENTEST_ANCHORS")]
+    pentest_anchors: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -152,6 +167,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => report(segur::commands::check::run(&args)),
         Command::Plan(args) => report(segur::commands::plan::run(&args)),
+        Command::Pentest {
+            command: PentestCommand::Verify(args),
+        } => report(segur::commands::pentest::run(&args)),
         Command::Backup { output, storage } => run_async(async move {
             let store = open_store(&storage).await?;
             let url = database_url(&storage);
@@ -468,6 +486,10 @@ fn import_base(args: ImportBaseArgs) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let pentest_anchors = match &args.pentest_anchors {
+        Some(p) => segur_signature::TrustAnchors::load(p)?,
+        None => segur_signature::TrustAnchors::empty(),
+    };
     let store = open_store(&args.storage).await?;
     if args.demo {
         load_demo(&store).await?;
@@ -481,8 +503,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Default::default()
     };
+    if pentest_anchors.is_empty() {
+        println!(
+            "segur: aucune ancre de confiance pour les signatures des formulaires de test d'intrusion (--pentest-anchors) : aucune signature ne sera reconnue"
+        );
+    }
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
+        pentest_anchors,
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

@@ -6,6 +6,7 @@ mod catalogue;
 mod dashboard;
 mod financing;
 mod home;
+mod pentest;
 mod register;
 mod rem_diff;
 mod rem_import;
@@ -28,6 +29,12 @@ pub fn router() -> Router<AppState> {
         .route("/deconnexion-partout", post(auth::logout_everywhere))
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
+        .route(
+            "/candidatures/{id}/test-intrusion",
+            post(pentest::deposit).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pentest::MAX_REQUEST_BYTES,
+            )),
+        )
         .route(
             "/candidatures/{id}/chapitres/{n}",
             get(candidature::chapter),
