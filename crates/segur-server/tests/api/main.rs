@@ -12,6 +12,7 @@ mod isolation;
 mod openapi;
 mod page_isolation;
 mod pages;
+mod pentest;
 mod register;
 mod rem_admin;
 mod tokens;
