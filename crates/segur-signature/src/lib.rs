@@ -36,7 +36,7 @@ pub use pen03::{Pen03Verdict, pen_03_verdict, provider_key};
 pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
 
 /// The stable outcome of a verification (and the code of each finding).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SignatureOutcome))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -152,7 +152,7 @@ pub struct SignerIdentity {
 }
 
 /// One failed check.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SignatureFinding))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub code: Outcome,
