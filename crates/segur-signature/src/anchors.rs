@@ -92,7 +92,10 @@ impl TrustAnchors {
         let mut out = Self::default();
         for f in files {
             let bytes = std::fs::read(&f).map_err(|e| {
-                AnchorError(format!("ancre de confiance {} illisible : {e}", f.display()))
+                AnchorError(format!(
+                    "ancre de confiance {} illisible : {e}",
+                    f.display()
+                ))
             })?;
             let certs = X509::stack_from_pem(&bytes).map_err(|e| {
                 AnchorError(format!(

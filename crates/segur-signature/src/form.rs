@@ -58,7 +58,13 @@ pub fn form_fields(pdf: &[u8]) -> FormFields {
     interpret(raw)
 }
 
-fn collect(doc: &Document, obj: &Object, prefix: &str, depth: usize, out: &mut BTreeMap<String, String>) {
+fn collect(
+    doc: &Document,
+    obj: &Object,
+    prefix: &str,
+    depth: usize,
+    out: &mut BTreeMap<String, String>,
+) {
     if depth > MAX_DEPTH || out.len() >= MAX_FIELDS {
         return;
     }
@@ -155,7 +161,12 @@ pub(crate) fn parse_date(v: &str) -> Option<jiff::civil::Date> {
     if parts.next().is_some() {
         return None;
     }
-    jiff::civil::Date::new(y.trim().parse().ok()?, m.trim().parse().ok()?, d.trim().parse().ok()?).ok()
+    jiff::civil::Date::new(
+        y.trim().parse().ok()?,
+        m.trim().parse().ok()?,
+        d.trim().parse().ok()?,
+    )
+    .ok()
 }
 
 /// `iso-production` / `production`.
@@ -202,11 +213,23 @@ mod tests {
         assert_eq!(parse_yes_no(" Oui "), Some(true));
         assert_eq!(parse_yes_no("NON"), Some(false));
         assert_eq!(parse_yes_no("peut-être"), None);
-        assert_eq!(parse_date("15/10/2026"), jiff::civil::Date::new(2026, 10, 15).ok());
-        assert_eq!(parse_date("2026-10-15"), jiff::civil::Date::new(2026, 10, 15).ok());
+        assert_eq!(
+            parse_date("15/10/2026"),
+            jiff::civil::Date::new(2026, 10, 15).ok()
+        );
+        assert_eq!(
+            parse_date("2026-10-15"),
+            jiff::civil::Date::new(2026, 10, 15).ok()
+        );
         assert_eq!(parse_date("31/02/2026"), None);
-        assert_eq!(parse_environment("Iso-production"), Some(TestEnvironment::IsoProduction));
-        assert_eq!(parse_environment("Production"), Some(TestEnvironment::Production));
+        assert_eq!(
+            parse_environment("Iso-production"),
+            Some(TestEnvironment::IsoProduction)
+        );
+        assert_eq!(
+            parse_environment("Production"),
+            Some(TestEnvironment::Production)
+        );
         assert_eq!(parse_environment("ailleurs"), None);
         assert_eq!(list("MonLPS; MonLPS Pro,\n "), vec!["MonLPS", "MonLPS Pro"]);
         assert_eq!(text_string(&[0xfe, 0xff, 0, b'S', 0, 0xe9]), "Sé");

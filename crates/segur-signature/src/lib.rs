@@ -316,10 +316,7 @@ pub fn verify_pdf(pdf: &[u8], anchors: &TrustAnchors, now: jiff::Timestamp) -> S
         );
     }
     if let Some(sf) = &sig.sub_filter
-        && !matches!(
-            sf.as_str(),
-            "ETSI.CAdES.detached" | "adbe.pkcs7.detached"
-        )
+        && !matches!(sf.as_str(), "ETSI.CAdES.detached" | "adbe.pkcs7.detached")
     {
         report.push(
             Outcome::Unsupported,

@@ -59,14 +59,13 @@ pub(crate) fn find_signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError>
         let (Ok(br), Ok(contents)) = (dict.get(b"ByteRange"), dict.get(b"Contents")) else {
             continue;
         };
-        let deref = |o: &'_ Object| -> Option<Object> {
-            doc.dereference(o).ok().map(|(_, o)| o.clone())
-        };
-        let sub_filter = dict
-            .get(b"SubFilter")
-            .ok()
-            .and_then(deref)
-            .and_then(|o| o.as_name().ok().map(|n| String::from_utf8_lossy(n).into_owned()));
+        let deref =
+            |o: &'_ Object| -> Option<Object> { doc.dereference(o).ok().map(|(_, o)| o.clone()) };
+        let sub_filter = dict.get(b"SubFilter").ok().and_then(deref).and_then(|o| {
+            o.as_name()
+                .ok()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+        });
         if sub_filter.as_deref() == Some("ETSI.RFC3161") {
             // A document timestamp, not a signature by a person.
             continue;
@@ -90,17 +89,19 @@ pub(crate) fn find_signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError>
                 .as_i64()
                 .ok()
                 .and_then(|v| u64::try_from(v).ok())
-                .ok_or_else(|| err("signature PDF : /ByteRange contient une valeur invalide", None))?;
+                .ok_or_else(|| {
+                    err(
+                        "signature PDF : /ByteRange contient une valeur invalide",
+                        None,
+                    )
+                })?;
         }
-        let contents = deref(contents)
-            .ok_or_else(|| err("signature PDF : /Contents illisible", None))?;
+        let contents =
+            deref(contents).ok_or_else(|| err("signature PDF : /Contents illisible", None))?;
         let raw = match contents {
             Object::String(bytes, _) => bytes,
             _ => {
-                return Err(err(
-                    "signature PDF : /Contents n'est pas une chaîne",
-                    None,
-                ));
+                return Err(err("signature PDF : /Contents n'est pas une chaîne", None));
             }
         };
         let cms = cut_der(&raw).ok_or_else(|| {
@@ -212,7 +213,6 @@ pub(crate) fn parse_pdf_date(s: &[u8]) -> Option<jiff::Timestamp> {
     let digits = |from: usize, n: usize, default: i64| -> Option<i64> {
         match s.get(from..from + n) {
             Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok(),
-            Some(p) if p.is_empty() => Some(default),
             Some(_) => None,
             None if s.len() <= from => Some(default),
             None => None,
@@ -233,16 +233,15 @@ pub(crate) fn parse_pdf_date(s: &[u8]) -> Option<jiff::Timestamp> {
         i8::try_from(day).ok()?,
     )
     .ok()?;
-    let dt = date
-        .to_datetime(
-            jiff::civil::Time::new(
-                i8::try_from(hour).ok()?,
-                i8::try_from(minute).ok()?,
-                i8::try_from(second).ok()?,
-                0,
-            )
-            .ok()?,
-        );
+    let dt = date.to_datetime(
+        jiff::civil::Time::new(
+            i8::try_from(hour).ok()?,
+            i8::try_from(minute).ok()?,
+            i8::try_from(second).ok()?,
+            0,
+        )
+        .ok()?,
+    );
     let rest = s.get(14..).unwrap_or("");
     let offset_seconds: i32 = match rest.as_bytes().first() {
         None | Some(b'Z') => 0,
@@ -282,7 +281,10 @@ mod tests {
 
     #[test]
     fn der_is_cut_at_its_length() {
-        assert_eq!(cut_der(&[0x30, 0x02, 1, 2, 0, 0]), Some(&[0x30, 0x02, 1, 2][..]));
+        assert_eq!(
+            cut_der(&[0x30, 0x02, 1, 2, 0, 0]),
+            Some(&[0x30, 0x02, 1, 2][..])
+        );
         assert_eq!(
             cut_der(&[0x30, 0x81, 0x01, 9, 0]),
             Some(&[0x30, 0x81, 0x01, 9][..])

@@ -78,7 +78,11 @@ pub fn pen_03_verdict(report: &SignatureReport, declared_provider: &str) -> Pen0
             );
         }
     }
-    let Some(org) = report.signer.as_ref().and_then(|s| s.organisation.as_deref()) else {
+    let Some(org) = report
+        .signer
+        .as_ref()
+        .and_then(|s| s.organisation.as_deref())
+    else {
         return fail(
             SignatureKind::None,
             "no_signer_organisation",
@@ -114,7 +118,10 @@ mod tests {
     #[test]
     fn pen_03_provider_key_ignores_case_accents_and_punctuation() {
         assert_eq!(provider_key("Cyber Audit Sécurité"), "cyber audit securite");
-        assert_eq!(provider_key("  CYBER-AUDIT   SECURITE. "), "cyber audit securite");
+        assert_eq!(
+            provider_key("  CYBER-AUDIT   SECURITE. "),
+            "cyber audit securite"
+        );
         assert_ne!(provider_key("Cyber Audit SAS"), provider_key("Cyber Audit"));
         assert_eq!(provider_key("L’Œil Sûr"), "l oeil sur");
     }

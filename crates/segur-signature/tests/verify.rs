@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use segur_signature::{
-    Outcome, SignatureFormat, SigningTimeSource, TrustAnchors, form_fields, pen_03_verdict,
-    verify, verify_detached, verify_pdf,
+    Outcome, SignatureFormat, SigningTimeSource, TrustAnchors, form_fields, pen_03_verdict, verify,
+    verify_detached, verify_pdf,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -82,7 +82,10 @@ fn pen_03_content_appended_after_signing_is_reported() {
 fn pen_03_expired_signer_certificate() {
     let r = verify_pdf(&fixture("signed-expired.pdf"), &anchors(), now());
     assert_eq!(r.outcome, Outcome::ExpiredCertificate, "{r:#?}");
-    assert!(r.message.contains("n'était pas valide à la date de signature"));
+    assert!(
+        r.message
+            .contains("n'était pas valide à la date de signature")
+    );
     let s = r.signer.as_ref().unwrap();
     assert_eq!(s.not_after.as_deref(), Some("2021-01-01T00:00:00Z"));
 }
@@ -113,7 +116,12 @@ fn pen_03_scanned_signature_is_no_signature() {
 
 #[test]
 fn pen_03_detached_p7s_over_any_file() {
-    let r = verify_detached(&fixture("form.txt"), &fixture("form.txt.p7s"), &anchors(), now());
+    let r = verify_detached(
+        &fixture("form.txt"),
+        &fixture("form.txt.p7s"),
+        &anchors(),
+        now(),
+    );
     assert_eq!(r.outcome, Outcome::Valid, "{r:#?}");
     assert_eq!(r.format, Some(SignatureFormat::CadesDetached));
     assert_eq!(
@@ -130,7 +138,12 @@ fn pen_03_detached_p7s_over_any_file() {
         "-----BEGIN PKCS7-----\n{}\n-----END PKCS7-----\n",
         openssl::base64::encode_block(&der)
     );
-    let r = verify(&fixture("form.txt"), Some(pem.as_bytes()), &anchors(), now());
+    let r = verify(
+        &fixture("form.txt"),
+        Some(pem.as_bytes()),
+        &anchors(),
+        now(),
+    );
     assert_eq!(r.outcome, Outcome::Valid, "{r:#?}");
 }
 
@@ -191,7 +204,10 @@ fn pen_02_to_06_form_fields_are_read_from_the_acroform() {
         Some(segur_domain::world::TestEnvironment::IsoProduction)
     );
     // No fields in the scanned one, nothing in garbage.
-    assert_eq!(form_fields(&fixture("scanned-signature.pdf")).provider, None);
+    assert_eq!(
+        form_fields(&fixture("scanned-signature.pdf")).provider,
+        None
+    );
     assert_eq!(form_fields(b"garbage"), Default::default());
 }
 
@@ -243,7 +259,12 @@ fn pen_03_hostile_pdfs_never_panic() {
         let _ = verify_pdf(&v, &a, now());
         let _ = form_fields(&v);
     }
-    for garbage in [&b""[..], b"0", b"\x30\x80", b"-----BEGIN PKCS7-----\n!!\n-----END PKCS7-----"] {
+    for garbage in [
+        &b""[..],
+        b"0",
+        b"\x30\x80",
+        b"-----BEGIN PKCS7-----\n!!\n-----END PKCS7-----",
+    ] {
         let r = verify_detached(b"content", garbage, &a, now());
         assert_ne!(r.outcome, Outcome::Valid);
     }

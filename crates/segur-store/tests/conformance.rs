@@ -2277,12 +2277,20 @@ async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
     assert_eq!(listed[0].form, form);
     assert_eq!(listed[0].file_sha256, sha);
     assert_eq!(listed[0].report, r#"{"outcome":"valid"}"#);
-    assert_eq!(a.list_pentest_forms().await.unwrap().len(), before_forms + 1);
+    assert_eq!(
+        a.list_pentest_forms().await.unwrap().len(),
+        before_forms + 1
+    );
     let world = a.world_for_candidature("cand-a1").await.unwrap();
     assert!(world.pentest_forms.contains(&form));
     let audit = store.system().list_audit(Page::max()).await.unwrap();
     assert_eq!(audit.total, before_audit + 1);
-    assert!(audit.items.iter().any(|e| e.action == "pentest_form.deposit"));
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.action == "pentest_form.deposit")
+    );
     assert_eq!(store.system().verify_audit_chain().await.unwrap(), None);
 
     // Another organisation: NotFound, nothing written.
