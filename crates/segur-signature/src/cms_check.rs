@@ -10,7 +10,7 @@ use openssl::nid::Nid;
 use openssl::pkey::Id;
 use openssl::stack::Stack;
 use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::verify::X509VerifyParam;
+use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
 use openssl::x509::{X509, X509StoreContext};
 use sha2::Digest;
 
@@ -305,6 +305,9 @@ fn verify_chain(
     }
     let mut param = X509VerifyParam::new()?;
     param.set_time(at.as_second());
+    // An anchor is trusted as such, root or not (RFC 5280 trust anchors): a provider's
+    // intermediate CA can be configured without its root.
+    param.set_flags(X509VerifyFlags::PARTIAL_CHAIN)?;
     builder.set_param(&param)?;
     let store = builder.build();
     let mut chain = Stack::new()?;

@@ -98,6 +98,13 @@ fn pen_03_untrusted_ca() {
     let rogue = TrustAnchors::load(&fixtures_dir().join("rogue-ca.pem")).unwrap();
     let r = verify_pdf(&fixture("signed-untrusted.pdf"), &rogue, now());
     assert_eq!(r.outcome, Outcome::Valid, "{r:#?}");
+    // An anchor need not be a root (partial chain): trusting the signer's own certificate
+    // is enough for that signer, and does not extend to the rogue one.
+    let leaf = TrustAnchors::load(&fixtures_dir().join("signer-rsa.pem")).unwrap();
+    let r = verify_pdf(&fixture("signed-rsa.pdf"), &leaf, now());
+    assert_eq!(r.outcome, Outcome::Valid, "{r:#?}");
+    let r = verify_pdf(&fixture("signed-untrusted.pdf"), &leaf, now());
+    assert_eq!(r.outcome, Outcome::UntrustedChain);
     // No anchors at all: nothing is trusted.
     let r = verify_pdf(&fixture("signed-rsa.pdf"), &TrustAnchors::empty(), now());
     assert_eq!(r.outcome, Outcome::UntrustedChain);

@@ -134,6 +134,8 @@ pub struct CandidaturePage {
     pub pentest_forms: Vec<crate::pentest::PentestFormView>,
     /// Trust anchors are configured for pentest form signatures.
     pub pentest_anchors: usize,
+    /// The user may deposit a pentest form (the candidature's editor).
+    pub pentest_can_deposit: bool,
 }
 
 fn title_of(c: &WorldCandidature) -> String {
@@ -214,6 +216,12 @@ pub async fn show(
         other_rem_versions,
         pentest_forms,
         pentest_anchors: state.config().pentest_anchors.len(),
+        pentest_can_deposit: segur_domain::authz::authorize(
+            &crate::extract::actor(&user),
+            Action::WriteEditorData,
+            Some(&c.editor),
+        )
+        .is_ok(),
         layout: Layout::new(title_of(&c), Some(&user), "dashboard"),
         state_label: c.candidature.state.label_fr(),
         title: title_of(&c),
