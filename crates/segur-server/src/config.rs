@@ -28,6 +28,9 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// OpenID Connect providers offered on the sign-in page (see docs/oidc.md).
     pub oidc_providers: Vec<OidcProviderConfig>,
+    /// Trust anchors of pentest form signatures (PEN-03) [default: none, so no signature is
+    /// recognised until anchors are configured].
+    pub pentest_anchors: segur_signature::TrustAnchors,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             },
             public_url: None,
             oidc_providers: Vec::new(),
+            pentest_anchors: segur_signature::TrustAnchors::empty(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod financing;
 mod oidc;
 mod openapi;
 mod pages;
+mod pentest;
 mod security;
 mod state;
 mod views;

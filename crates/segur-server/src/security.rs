@@ -9,7 +9,6 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, header};
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -29,7 +28,10 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let config = state.config();
     let mut router = router
         .layer(CsrfLayer::new())
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_body,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
@@ -79,4 +81,29 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             header::AUTHORIZATION,
             header::COOKIE,
         ]))
+}
+
+/// Request body limit: `max_body_bytes`, except on the pentest form upload routes
+/// ([`crate::pentest::MAX_REQUEST_BYTES`]). A declared `Content-Length` above the limit is
+/// refused at once (413); a body that grows past it fails when read.
+async fn limit_body(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if crate::pentest::is_upload_path(req.uri().path()) {
+        crate::pentest::MAX_REQUEST_BYTES
+    } else {
+        state.config().max_body_bytes
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
 }

@@ -36,6 +36,7 @@ pub use oidc::{ClientOrder, EndedOidcSession, OidcPending, ProSession};
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;
+pub use tenant::pentest::{NewPentestFormFile, PentestFormFileRecord};
 pub use throttle::ThrottlePolicy;
 pub use timestamps::{AuditTimestamp, DayHead};
 pub use tokens::{

@@ -27,6 +27,8 @@ use crate::system::{
 use crate::util::{from_json, json, now_rfc3339, opt_date, stored};
 use crate::{Store, StoreError, audit};
 
+pub(crate) mod pentest;
+
 /// SQL list of the statuses counted as deposited (DEP-01); kept equal to
 /// `ProofStatus::counts_as_deposited` by a unit test.
 macro_rules! deposited_statuses {

@@ -2479,6 +2479,81 @@ async fn check_audit_timestamps(store: Store, _url: String) {
     assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
 }
 
+/// PEN-03: a pentest form deposited as a file is recorded with its report, visible to the rules
+/// (pentest_forms) and audited in the same transaction; another organisation gets NotFound and
+/// nothing is written for it.
+async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
+    loaded(&store).await;
+    let a = store.tenant("ed-a");
+    let before_forms = a.list_pentest_forms().await.unwrap().len();
+    let before_audit = store.system().list_audit(Page::max()).await.unwrap().total;
+    let form = PentestForm {
+        candidature: "cand-a1".into(),
+        provider: "Cyber Audit Sécurité".into(),
+        passi_qualified: true,
+        dated_on: d(2026, 10, 15),
+        signature: SignatureKind::Electronic,
+        environment: TestEnvironment::IsoProduction,
+        names: vec!["Solution A".into()],
+        versions: vec!["1.0".into()],
+        deposited_on: Some(d(2026, 11, 22)),
+    };
+    let sha = a_blob(&store, "ed-a", b"%PDF-1.7 signed").await;
+    let file = segur_store::NewPentestFormFile {
+        file_name: "formulaire.pdf".into(),
+        file_sha256: sha.clone(),
+        file_size: 15,
+        signature_name: None,
+        signature_sha256: None,
+        report: r#"{"outcome":"valid"}"#.into(),
+    };
+    let entry = AuditEntry::new("pentest_form.deposit", "cand-a1 formulaire.pdf");
+    let (id, uploaded_at) = a.add_pentest_form(&form, &file, &entry).await.unwrap();
+    assert!(!uploaded_at.is_empty());
+    let listed = a.list_pentest_form_files("cand-a1").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, id);
+    assert_eq!(listed[0].form, form);
+    assert_eq!(listed[0].file_sha256, sha);
+    assert_eq!(listed[0].report, r#"{"outcome":"valid"}"#);
+    assert_eq!(
+        a.list_pentest_forms().await.unwrap().len(),
+        before_forms + 1
+    );
+    let world = a.world_for_candidature("cand-a1").await.unwrap();
+    assert!(world.pentest_forms.contains(&form));
+    let audit = store.system().list_audit(Page::max()).await.unwrap();
+    assert_eq!(audit.total, before_audit + 1);
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.action == "pentest_form.deposit")
+    );
+    assert_eq!(store.system().verify_audit_chain().await.unwrap(), None);
+
+    // Another organisation: NotFound, nothing written.
+    let b = store.tenant("ed-b");
+    let mut other = form.clone();
+    other.candidature = "cand-a1".into();
+    assert_eq!(
+        b.add_pentest_form(&other, &file, &entry).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.list_pentest_form_files("cand-a1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.system().list_audit(Page::max()).await.unwrap().total,
+        before_audit + 1
+    );
+}
+
+async fn a_blob(store: &Store, org: &str, bytes: &[u8]) -> String {
+    store.blobs().put(org, bytes.to_vec()).await.unwrap()
+}
+
 on_every_backend! {
     second_factor_and_account_lifecycle => check_second_factor_and_account_lifecycle;
     audit_timestamps => check_audit_timestamps;
@@ -2501,6 +2576,7 @@ on_every_backend! {
     lif_candidature_transitions_are_audited => check_lif_candidature_transitions_are_audited;
     constant_query_count => check_constant_query_count;
     blobs_are_per_tenant => check_blobs_are_per_tenant;
+    pen_03_pentest_form_files_are_audited_per_tenant => check_pen_03_pentest_form_files;
     fin_04_requests_deposit_decide_amend_and_isolation => check_fin_04_requests;
     fin_03_eligibility_base_import_and_search => check_fin_03_clients;
     fin_world_financing_lists_are_imported => check_fin_world_import;

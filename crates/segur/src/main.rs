@@ -74,6 +74,11 @@ enum Command {
         command: AccountCommand,
     },
     /// Financing: the payment-request simulator, the eligibility base.
+    /// Pentest forms: check an electronic signature (PEN-03) offline.
+    Pentest {
+        #[command(subcommand)]
+        command: PentestCommand,
+    },
     Finance {
         #[command(subcommand)]
         command: FinanceCommand,
@@ -207,6 +212,12 @@ enum OidcCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum PentestCommand {
+    /// Verify a PAdES PDF, or a file with its detached .p7s, against trust anchors.
+    Verify(segur::commands::pentest::PentestVerifyArgs),
+}
+
 #[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
@@ -230,6 +241,10 @@ struct ServeArgs {
     /// Public base URL of the service (OIDC redirect URIs), e.g. https://segur.example.fr.
     #[arg(long, env = "SEGUR_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Trust anchors of pentest form signatures (PEN-03): a PEM file or a directory of
+    /// `*.pem` / `*.crt` / `*.cer`. Without it no signature is recognised.
+    #[arg(long, env = "SEGUR_PENTEST_ANCHORS")]
+    pentest_anchors: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -240,6 +255,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => report(segur::commands::check::run(&args)),
         Command::Plan(args) => report(segur::commands::plan::run(&args)),
+        Command::Pentest {
+            command: PentestCommand::Verify(args),
+        } => report(segur::commands::pentest::run(&args)),
         Command::Backup { output, storage } => run_async(async move {
             let store = open_store(&storage).await?;
             let url = database_url(&storage);
@@ -720,6 +738,10 @@ fn import_base(args: ImportBaseArgs) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let pentest_anchors = match &args.pentest_anchors {
+        Some(p) => segur_signature::TrustAnchors::load(p)?,
+        None => segur_signature::TrustAnchors::empty(),
+    };
     let store = open_store(&args.storage).await?;
     if args.demo {
         load_demo(&store).await?;
@@ -735,10 +757,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let (public_url, oidc_providers) =
         oidc_config::load(args.oidc_config.as_deref(), args.public_url.clone())?;
+    if pentest_anchors.is_empty() {
+        println!(
+            "segur: aucune ancre de confiance pour les signatures des formulaires de test d'intrusion (--pentest-anchors) : aucune signature ne sera reconnue"
+        );
+    }
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
         public_url,
         oidc_providers,
+        pentest_anchors,
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod financing;
 pub mod health;
 pub mod me;
+pub mod pentest;
 pub mod register;
 pub mod rem_admin;
 pub mod rules;
@@ -50,6 +51,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(candidatures::get_plan))
         .routes(routes!(candidatures::get_diagnostics))
         .routes(routes!(candidatures::list_solutions))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(
+                    pentest::deposit_pentest_form,
+                    pentest::list_pentest_forms
+                ))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::pentest::MAX_REQUEST_BYTES,
+                )),
+        )
         .routes(routes!(rules::list_rules))
         .routes(routes!(rules::get_rule))
         .routes(routes!(financing::get_schema))

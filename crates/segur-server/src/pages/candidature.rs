@@ -130,6 +130,12 @@ pub struct CandidaturePage {
     pub root_declared_on: Option<String>,
     /// Other published versions of the candidature's REM it may move to (REM-03).
     pub other_rem_versions: Vec<String>,
+    /// Deposited pentest forms with their signature report and PEN rule outcomes.
+    pub pentest_forms: Vec<crate::pentest::PentestFormView>,
+    /// Trust anchors are configured for pentest form signatures.
+    pub pentest_anchors: usize,
+    /// The user may deposit a pentest form (the candidature's editor).
+    pub pentest_can_deposit: bool,
 }
 
 fn title_of(c: &WorldCandidature) -> String {
@@ -205,8 +211,17 @@ pub async fn show(
         })
         .map(|r| r.version)
         .collect();
+    let pentest_forms = crate::pentest::list(&state, &tenant, &id).await?;
     Ok(render_html(&CandidaturePage {
         other_rem_versions,
+        pentest_forms,
+        pentest_anchors: state.config().pentest_anchors.len(),
+        pentest_can_deposit: segur_domain::authz::authorize(
+            &crate::extract::actor(&user),
+            Action::WriteEditorData,
+            Some(&c.editor),
+        )
+        .is_ok(),
         layout: Layout::new(title_of(&c), Some(&user), "dashboard"),
         state_label: c.candidature.state.label_fr(),
         title: title_of(&c),

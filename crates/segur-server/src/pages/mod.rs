@@ -9,6 +9,7 @@ mod financing;
 mod history;
 mod home;
 mod oidc;
+mod pentest;
 mod register;
 mod rem_diff;
 mod rem_import;
@@ -70,6 +71,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
+        .route(
+            "/candidatures/{id}/test-intrusion",
+            post(pentest::deposit).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pentest::MAX_REQUEST_BYTES,
+            )),
+        )
         .route(
             "/candidatures/{id}/chapitres/{n}",
             get(candidature::chapter),

@@ -103,6 +103,11 @@ pub fn accounts() -> Vec<NewAccount> {
 
 impl TestApp {
     pub async fn demo() -> Self {
+        Self::demo_with(|_| {}).await
+    }
+
+    /// The demo app with a configuration adjusted by `f` (e.g. trust anchors).
+    pub async fn demo_with(f: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile_dir::TempDir::new();
         let url = format!("sqlite://{}", dir.0.join("segur.db").display());
         let store = Store::connect_with_blobs(&url, BlobStore::in_memory())
@@ -130,10 +135,11 @@ impl TestApp {
                     .unwrap();
             }
         }
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             fixed_today: Some(today()),
             ..ServerConfig::default()
         };
+        f(&mut config);
         let state = AppState::new(store.clone(), config, loaded.settings);
         Self {
             router: segur_server::router(state),

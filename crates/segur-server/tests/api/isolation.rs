@@ -127,6 +127,21 @@ const MATRIX: &[Row] = &[
         "",
         [401, 200, 404, 200, 403],
     ),
+    // Pentest forms: the owner without a multipart body gets 415 (nothing is stored).
+    row(
+        "get",
+        "/api/v1/candidatures/{id}/pentest-forms",
+        "/api/v1/candidatures/monlps-mdv/pentest-forms",
+        "",
+        [401, 200, 404, 200, 403],
+    ),
+    row(
+        "post",
+        "/api/v1/candidatures/{id}/pentest-forms",
+        "/api/v1/candidatures/monlps-mdv/pentest-forms",
+        "",
+        [401, 415, 404, 403, 403],
+    ),
     row(
         "get",
         "/api/v1/candidatures/{id}/plan",

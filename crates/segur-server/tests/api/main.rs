@@ -14,6 +14,7 @@ mod oidc;
 mod openapi;
 mod page_isolation;
 mod pages;
+mod pentest;
 mod register;
 mod rem_admin;
 mod tokens;

@@ -116,6 +116,13 @@ const PAGES: &[PageRow] = &[
         "/candidatures/monlps-mdv/rem/1.1",
         [303, 0, 404, 0, 403],
     ),
+    // Owner: the multipart body has no file, refused with a French page (400).
+    post(
+        "/candidatures/{id}/test-intrusion",
+        "/candidatures/monlps-mdv/test-intrusion",
+        MULTIPART,
+        [303, 400, 404, 403, 403],
+    ),
     post(
         "/candidatures/{id}/rem/{version}",
         "/candidatures/monlps-mdv/rem/1.1",

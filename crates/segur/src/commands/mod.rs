@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod finance;
+pub mod pentest;
 pub mod plan;
 
 use std::process::ExitCode;
