@@ -23,6 +23,15 @@ pub struct ServerConfig {
     /// Sign-in throttling per client address [default: 30 failures in 15 minutes lock it for
     /// 15 minutes].
     pub login_throttle_ip: segur_store::ThrottlePolicy,
+    /// Temporary area of resumable uploads (`<data>/uploads` for the binary).
+    pub upload_dir: std::path::PathBuf,
+    /// Largest proof file accepted [default: 5 GiB].
+    pub max_file_bytes: u64,
+    /// clamd's TCP address (`127.0.0.1:3310`); `None` leaves every file pending (nothing is
+    /// downloadable) and says so in the logs.
+    pub clamd: Option<String>,
+    /// How often pending files are retried while clamd is unreachable [default: 30 s].
+    pub scan_retry: Duration,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +53,10 @@ impl Default for ServerConfig {
                 window_seconds: 15 * 60,
                 lock_seconds: 15 * 60,
             },
+            upload_dir: std::env::temp_dir().join("segur-uploads"),
+            max_file_bytes: 5 << 30,
+            clamd: None,
+            scan_retry: Duration::from_secs(30),
         }
     }
 }

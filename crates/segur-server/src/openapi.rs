@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         (name = "candidatures", description = "Candidatures de l'organisation, éléments de preuve, plan et diagnostics"),
         (name = "règles", description = "Catalogue des règles appliquées"),
         (name = "compte", description = "Utilisateur connecté"),
+        (name = "fichiers", description = "Fichiers de preuve : envois reprenables (tus 1.0), antivirus, téléchargement"),
     )
 )]
 pub struct ApiDoc;

@@ -16,6 +16,7 @@ struct Inner {
     store: Store,
     config: ServerConfig,
     settings: Settings,
+    uploads: crate::uploads::Uploads,
 }
 
 impl AppState {
@@ -25,6 +26,7 @@ impl AppState {
                 store,
                 config,
                 settings,
+                uploads: Default::default(),
             }),
         }
     }
@@ -35,6 +37,15 @@ impl AppState {
 
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    /// Temporary area of resumable uploads.
+    pub fn upload_dir(&self) -> &std::path::Path {
+        &self.inner.config.upload_dir
+    }
+
+    pub(crate) fn uploads(&self) -> &crate::uploads::Uploads {
+        &self.inner.uploads
     }
 
     /// Rule settings (the configurable `[default]` choices of the rule catalogue).

@@ -3,6 +3,7 @@
 mod audit;
 mod blob;
 mod error;
+mod files;
 mod financing;
 mod records;
 mod register;
@@ -24,6 +25,10 @@ use sqlx::{Connection, Executor};
 pub use audit::{GENESIS_HASH, first_broken_link};
 pub use blob::BlobStore;
 pub use error::{StoreError, redact_url};
+pub use files::{
+    FileFacts, LinkedFileRecord, NewUpload, PendingScan, ProofFileRecord, ScanState,
+    UploadSessionRecord, sanitize_file_name,
+};
 pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, RequestRecord};
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};

@@ -4,6 +4,7 @@ mod auth;
 mod candidature;
 mod catalogue;
 mod dashboard;
+mod files;
 mod financing;
 mod home;
 mod register;
@@ -20,6 +21,14 @@ use segur_store::UserRecord;
 
 use crate::state::AppState;
 
+/// Page routes that receive files (multipart, no global body limit or timeout).
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route(
+        "/candidatures/{id}/fichiers/depot",
+        post(files::upload_submit),
+    )
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
@@ -28,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/deconnexion-partout", post(auth::logout_everywhere))
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
+        .route("/candidatures/{id}/fichiers", get(files::show))
         .route(
             "/candidatures/{id}/chapitres/{n}",
             get(candidature::chapter),
