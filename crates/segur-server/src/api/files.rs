@@ -297,8 +297,8 @@ pub async fn create_upload(
     ApiPath(id): ApiPath<String>,
     body: Result<Json<NewUploadBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body?;
     let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
+    let Json(body) = body?;
     let key = item_key(&body.requirement, body.scenario, body.proof)?;
     let name = check_new_upload(&state, &tenant, &id, &key, &body.file_name, body.size).await?;
     let effective_date = body
@@ -412,6 +412,7 @@ pub async fn patch_upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let (tenant, session) = my_session(&state, &user, &id).await?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -432,7 +433,6 @@ pub async fn patch_upload(
                 "en-tête Upload-Offset (octets déjà reçus) requis",
             )
         })?;
-    let (tenant, session) = my_session(&state, &user, &id).await?;
     let new_offset = uploads::append(&state, &session, offset, body.into_data_stream()).await?;
     if new_offset == u64::try_from(session.declared_size).unwrap_or(0) {
         let linked = uploads::finish(&state, &tenant, &session, &meta.audit(&user, "", "")).await?;
@@ -499,8 +499,8 @@ pub async fn link_file(
     ApiPath((id, file_id)): ApiPath<(String, String)>,
     body: Result<Json<LinkBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<LinkedFileView>), ApiError> {
-    let Json(body) = body?;
     let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
+    let Json(body) = body?;
     let key = item_key(&body.requirement, body.scenario, body.proof)?;
     let file = tenant
         .get_candidature_file(&id, &file_id)
