@@ -25,6 +25,22 @@ pub const TUS_VERSION: &str = "1.0.0";
 /// Content type of a tus PATCH body.
 pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 
+/// The tenant owning candidature `id` once the caller may `action` it and the candidature
+/// exists there (an editor asking for another's gets 404 before any body is read).
+async fn candidature_files_tenant(
+    state: &AppState,
+    user: &segur_store::UserRecord,
+    id: &str,
+    action: Action,
+) -> Result<segur_store::TenantStore, ApiError> {
+    let tenant = candidature_tenant(state, user, id, action).await?;
+    tenant.candidature_summary(id).await.map_err(|e| match e {
+        segur_store::StoreError::NotFound => ApiError::not_found("candidature"),
+        other => other.into(),
+    })?;
+    Ok(tenant)
+}
+
 /// "5 Gio", "12,5 Mio": sizes in French binary units.
 pub fn size_label(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["octets", "Kio", "Mio", "Gio", "Tio"];
@@ -297,7 +313,7 @@ pub async fn create_upload(
     ApiPath(id): ApiPath<String>,
     body: Result<Json<NewUploadBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
+    let tenant = candidature_files_tenant(&state, &user, &id, Action::WriteEditorData).await?;
     let Json(body) = body?;
     let key = item_key(&body.requirement, body.scenario, body.proof)?;
     let name = check_new_upload(&state, &tenant, &id, &key, &body.file_name, body.size).await?;
@@ -470,7 +486,7 @@ pub async fn list_files(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<LinkedFileView>>, ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let tenant = candidature_files_tenant(&state, &user, &id, Action::ReadEditorData).await?;
     let files = tenant.list_candidature_files(&id).await?;
     Ok(Json(files.iter().map(Into::into).collect()))
 }
@@ -499,7 +515,7 @@ pub async fn link_file(
     ApiPath((id, file_id)): ApiPath<(String, String)>,
     body: Result<Json<LinkBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<LinkedFileView>), ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
+    let tenant = candidature_files_tenant(&state, &user, &id, Action::WriteEditorData).await?;
     let Json(body) = body?;
     let key = item_key(&body.requirement, body.scenario, body.proof)?;
     let file = tenant

@@ -301,5 +301,10 @@ pub async fn upload_submit(
     if results.is_empty() {
         results.push((false, "aucun fichier choisi".into()));
     }
-    render(&state, &user, &id, &q, results).await
+    let refused = results.iter().any(|(ok, _)| !ok);
+    let mut resp = render(&state, &user, &id, &q, results).await?;
+    if refused {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
 }

@@ -141,7 +141,13 @@ async fn download(
     let resp = app.send(b.body(Body::empty()).unwrap()).await;
     let status = resp.status();
     let headers = resp.headers().clone();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, headers, bytes)
 }
 
@@ -231,9 +237,7 @@ async fn resumable_upload_is_hashed_scanned_and_served_with_ranges() {
     // The session is gone, the temporary area is empty.
     let (status, _, _) = patch(&app, &cookie, &loc, 0, vec![1]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let leftovers: Vec<_> = std::fs::read_dir(app.state.upload_dir())
-        .unwrap()
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(app.state.upload_dir()).unwrap().collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // Nothing is downloadable before the antivirus said clean.
@@ -330,7 +334,10 @@ async fn refusals_have_stable_codes_and_french_messages() {
 
     // 0 byte, too big, unknown extension: refused before any byte is sent.
     let (status, v) = create(&app, &cookie, item, "vide.png", 0).await;
-    assert_eq!((status, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("file_empty")));
+    assert_eq!(
+        (status, v["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("file_empty"))
+    );
     let (status, v) = create(&app, &cookie, item, "film.png", 65 << 20).await;
     assert_eq!(
         (status, v["error"].as_str()),
@@ -340,7 +347,10 @@ async fn refusals_have_stable_codes_and_french_messages() {
     let (status, v) = create(&app, &cookie, item, "setup.exe", 10).await;
     assert_eq!(
         (status, v["error"].as_str()),
-        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("file_type_not_allowed"))
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("file_type_not_allowed")
+        )
     );
     let (status, v) = create(&app, &cookie, item, "..", 10).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
@@ -353,15 +363,32 @@ async fn refusals_have_stable_codes_and_french_messages() {
     assert_eq!(v["file_name"], "passwd.png");
 
     // Content contradicting the extension: a PDF named .png.
-    let (status, v) = upload(&app, &cookie, &items[1], "capture.png", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj").await;
+    let (status, v) = upload(
+        &app,
+        &cookie,
+        &items[1],
+        "capture.png",
+        b"%PDF-1.7\n%\xe2\xe3\n1 0 obj",
+    )
+    .await;
     assert_eq!(
         (status, v["error"].as_str()),
-        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("file_type_mismatch")),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("file_type_mismatch")
+        ),
         "{v}"
     );
     assert!(v["message"].as_str().unwrap().contains("ne correspond pas"));
     // Unknown content with a known extension.
-    let (status, v) = upload(&app, &cookie, &items[1], "rapport.pdf", b"MZ\x90\0\x03\0\0\0\x04\0").await;
+    let (status, v) = upload(
+        &app,
+        &cookie,
+        &items[1],
+        "rapport.pdf",
+        b"MZ\x90\0\x03\0\0\0\x04\0",
+    )
+    .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
 
     // A zip bomb (200 MiB of zeros in 200 KiB) for a proof that takes archives.
@@ -396,9 +423,7 @@ async fn refusals_have_stable_codes_and_french_messages() {
     );
     assert!(v["message"].as_str().unwrap().contains("bombe"), "{v}");
     // Every refused upload left nothing behind.
-    let leftovers: Vec<_> = std::fs::read_dir(app.state.upload_dir())
-        .unwrap()
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(app.state.upload_dir()).unwrap().collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // PATCH without the tus content type.
@@ -426,9 +451,19 @@ async fn full_disk_is_a_clear_error() {
     let (_, v) = create(&app, &cookie, &item, "capture.png", 100_000).await;
     let id = v["id"].as_str().unwrap();
     std::fs::create_dir_all(app.state.upload_dir()).unwrap();
-    std::os::unix::fs::symlink("/dev/full", app.state.upload_dir().join(format!("{id}.part")))
-        .unwrap();
-    let (status, _, body) = patch(&app, &cookie, v["location"].as_str().unwrap(), 0, png(100_000)).await;
+    std::os::unix::fs::symlink(
+        "/dev/full",
+        app.state.upload_dir().join(format!("{id}.part")),
+    )
+    .unwrap();
+    let (status, _, body) = patch(
+        &app,
+        &cookie,
+        v["location"].as_str().unwrap(),
+        0,
+        png(100_000),
+    )
+    .await;
     assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
     let err: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(err["error"], "storage_full");
@@ -469,12 +504,7 @@ async fn infected_files_are_quarantined_and_unreachable_clamd_keeps_them_pending
         .get_json(&format!("/api/v1/candidatures/{CAND}/files"), Some(&cookie))
         .await;
     assert_eq!(list[0]["scan_state"], "infected", "{list}");
-    assert!(
-        list[0]["scan_detail"]
-            .as_str()
-            .unwrap()
-            .contains("EICAR")
-    );
+    assert!(list[0]["scan_detail"].as_str().unwrap().contains("EICAR"));
     let (status, _, body) = download(&app, &cookie, &file_id, None).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(String::from_utf8_lossy(&body).contains("quarantaine"));
@@ -519,8 +549,10 @@ async fn page_shows_limits_and_takes_files_without_javascript() {
     let mut body = Vec::new();
     let mut field = |name: &str, value: &str| {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     };
     field("exigence", &item.0);
@@ -557,7 +589,10 @@ async fn page_shows_limits_and_takes_files_without_javascript() {
     assert!(page.contains("« a.png » déposé"), "{page}");
     assert!(page.contains("« b.pdf » déposé"), "{page}");
     assert!(page.contains(&sha(&a)));
-    assert!(page.contains("15 septembre 2026") || page.contains("15/09/2026"), "{page}");
+    assert!(
+        page.contains("15 septembre 2026") || page.contains("15/09/2026"),
+        "{page}"
+    );
     let (_, list) = app
         .get_json(&format!("/api/v1/candidatures/{CAND}/files"), Some(&cookie))
         .await;
