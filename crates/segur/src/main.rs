@@ -142,6 +142,13 @@ struct ServeArgs {
     /// Mark cookies Secure and send HSTS (when served over TLS or behind a TLS proxy).
     #[arg(long, env = "SEGUR_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// clamd address (TCP, e.g. 127.0.0.1:3310) scanning every proof file; without it files
+    /// stay "pending" and cannot be downloaded.
+    #[arg(long, env = "SEGUR_CLAMD")]
+    clamd: Option<String>,
+    /// Largest proof file accepted, in bytes [default: 5 GiB].
+    #[arg(long, env = "SEGUR_MAX_FILE_BYTES", default_value_t = 5 << 30)]
+    max_file_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -481,8 +488,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Default::default()
     };
+    let upload_dir = args.storage.data_dir.join("uploads");
+    ensure_writable_dir(&upload_dir)?;
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
+        upload_dir,
+        max_file_bytes: args.max_file_bytes,
+        clamd: args.clamd.clone(),
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);
