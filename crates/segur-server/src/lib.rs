@@ -3,6 +3,7 @@
 mod access;
 mod api;
 mod assets;
+pub mod bundle;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -61,6 +61,11 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Proof bundles (ZIP of a candidature's proof files with a manifest).
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
     /// The hash-chained audit trail.
     Audit {
         #[command(subcommand)]
@@ -108,6 +113,16 @@ struct ImportBaseArgs {
     dry_run: bool,
     #[command(flatten)]
     storage: StorageArgs,
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Check a bundle offline: every file listed in its manifest present, with its size and
+    /// SHA-256, and nothing else.
+    Verify {
+        /// The ZIP downloaded from /api/v1/candidatures/{id}/bundle.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +223,9 @@ fn main() -> ExitCode {
             );
             Ok(())
         }),
+        Command::Bundle {
+            command: BundleCommand::Verify { file },
+        } => report(bundle_verify(&file)),
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => audit_verify(args),
@@ -235,6 +253,37 @@ fn main() -> ExitCode {
             load_demo(&store).await?;
             Ok(())
         }),
+    }
+}
+
+/// `segur bundle verify FILE.zip`: 0 when intact, 1 when a file is missing or modified.
+fn bundle_verify(file: &Path) -> anyhow::Result<ExitCode> {
+    let report = segur_server::bundle::verify(file).map_err(|e| anyhow::anyhow!(e))?;
+    if report.problems.is_empty() {
+        println!(
+            "segur: dossier de preuves intact : candidature {}, {} fichier(s), {} octets vérifiés (SHA-256){}",
+            report.candidature,
+            report.files,
+            report.bytes,
+            if report.omitted > 0 {
+                format!(
+                    ", {} fichier(s) non inclus (analyse antivirus non favorable)",
+                    report.omitted
+                )
+            } else {
+                String::new()
+            }
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &report.problems {
+            println!("segur: {p}");
+        }
+        println!(
+            "segur: dossier de preuves NON conforme : {} problème(s)",
+            report.problems.len()
+        );
+        Ok(ExitCode::FAILURE)
     }
 }
 

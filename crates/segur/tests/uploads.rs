@@ -243,3 +243,19 @@ fn killed_server_leaves_no_half_proof_and_the_upload_resumes() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bundle_verify_refuses_a_non_bundle_in_one_clear_line() {
+    let path = std::env::temp_dir().join(format!("segur-not-a-bundle-{}.zip", std::process::id()));
+    std::fs::write(&path, b"pas une archive").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_segur"))
+        .args(["bundle", "verify"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("segur: erreur : "), "{err}");
+    assert!(err.contains("archive ZIP"), "{err}");
+    let _ = std::fs::remove_file(&path);
+}

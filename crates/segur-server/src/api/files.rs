@@ -542,6 +542,42 @@ pub async fn link_file(
     Ok((StatusCode::CREATED, Json(LinkedFileView::from(&linked))))
 }
 
+/// The proof bundle: a ZIP streamed with every current, clean proof file and `manifest.json`
+/// (proof item → file, SHA-256, size, dates; files not yet clean are listed as omitted).
+/// Check it offline with `segur bundle verify FILE.zip`.
+#[utoipa::path(get, path = "/api/v1/candidatures/{id}/bundle", tag = "fichiers", security(("session" = [])),
+    params(("id" = String, Path, description = "Candidature id")),
+    responses((status = 200, description = "ZIP archive", content_type = "application/zip"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_bundle(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let tenant = candidature_files_tenant(&state, &user, &id, Action::ReadEditorData).await?;
+    let files = tenant.list_candidature_files(&id).await?;
+    let manifest = crate::bundle::Manifest::new(tenant.organisation_id(), &id, &files);
+    let mut resp = Response::new(crate::bundle::stream(&state, manifest));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    h.insert(
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static("identity"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition("attachment", &format!("preuves-{id}.zip")),
+    );
+    Ok(resp)
+}
+
 /// The requested byte range of a file of `size` bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RangeRequest {

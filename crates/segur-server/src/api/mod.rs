@@ -44,6 +44,7 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(files::list_files))
         .routes(routes!(files::link_file))
         .routes(routes!(files::get_content))
+        .routes(routes!(files::get_bundle))
         .routes(routes!(me::get_me))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))

@@ -316,6 +316,48 @@ async fn resumable_upload_is_hashed_scanned_and_served_with_ranges() {
         h[header::CONTENT_RANGE],
         format!("bytes */{}", content.len()).as_str()
     );
+    // The proof bundle: manifest + the file once, verifiable offline; tampering is detected.
+    let resp = app
+        .send(
+            Request::get(format!("/api/v1/candidatures/{CAND}/bundle"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/zip");
+    let zip_bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    let path = app.state.upload_dir().with_file_name("bundle.zip");
+    std::fs::write(&path, &zip_bytes).unwrap();
+    let report = segur_server::bundle::verify(&path).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.files, report.bytes), (1, content.len() as u64));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes.clone())).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_reader(archive.by_name("manifest.json").unwrap()).unwrap();
+    assert_eq!(
+        manifest["files"].as_array().unwrap().len(),
+        2,
+        "two items, one file"
+    );
+    assert_eq!(manifest["files"][0]["sha256"], sha(&content));
+    let mut tampered = zip_bytes.clone();
+    let at = tampered
+        .windows(8)
+        .rposition(|w| w == b"\x89PNG\r\n\x1a\n")
+        .unwrap();
+    tampered[at + 100] ^= 1;
+    std::fs::write(&path, &tampered).unwrap();
+    let report = segur_server::bundle::verify(&path).unwrap();
+    assert!(!report.problems.is_empty(), "tampering detected");
+
     // The ANS reads it; the competitor does not learn it exists.
     let ans = app.login(ANS).await;
     assert_eq!(download(&app, &ans, &file_id, None).await.0, StatusCode::OK);

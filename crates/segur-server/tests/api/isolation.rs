@@ -225,6 +225,13 @@ const MATRIX: &[Row] = &[
         "",
         [401, 404, 404, 404, 403],
     ),
+    row(
+        "get",
+        "/api/v1/candidatures/{id}/bundle",
+        "/api/v1/candidatures/monlps-mdv/bundle",
+        "",
+        [401, 200, 404, 200, 403],
+    ),
     // The catalogue and the rules are public.
     row(
         "get",
