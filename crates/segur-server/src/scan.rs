@@ -144,8 +144,10 @@ async fn scan_one(state: &AppState, addr: &str, f: &PendingScan) -> Result<(), U
         Verdict::Infected(sig) => (ScanState::Infected, Some(sig.as_str())),
         Verdict::Error(m) => (ScanState::ScanError, Some(m.as_str())),
     };
-    let mut entry = AuditEntry::default();
-    entry.actor_role = Some("system".into());
+    let entry = AuditEntry {
+        actor_role: Some("system".into()),
+        ..AuditEntry::default()
+    };
     match state
         .store()
         .tenant(&f.organisation_id)

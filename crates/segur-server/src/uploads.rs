@@ -28,6 +28,8 @@ use crate::state::AppState;
 /// Buffer handed to the writing task: big enough that each blocking write and hash is cheap
 /// per byte, small enough that memory stays flat (two buffers per upload in flight).
 const WRITE_BUFFER: usize = 4 << 20;
+/// Bytes received between two background write-outs of an upload's file.
+const SYNC_EVERY: u64 = 64 << 20;
 /// A client that sends nothing for this long loses its request (it can resume later).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -203,6 +205,11 @@ where
     E: std::fmt::Display,
 {
     let mut pending: Option<Job> = None;
+    // Durability is paid while receiving, not after: every 64 MiB a background task asks the
+    // kernel to write the file out (the final fsync then has little left to do).
+    let syncer = file.try_clone().ok();
+    let mut flushing: Option<tokio::task::JoinHandle<()>> = None;
+    let mut unsynced = 0u64;
     let mut carry = (Some(file), hashing);
     let mut written = start;
     let mut buffered = 0u64;
@@ -251,8 +258,18 @@ where
         if buf.len() >= WRITE_BUFFER {
             settle(&mut pending, &mut carry).await?;
             written += buffered;
+            unsynced += buffered;
             buffered = 0;
             pending = flush(&mut buf, &mut carry);
+            if unsynced >= SYNC_EVERY
+                && flushing.as_ref().is_none_or(|f| f.is_finished())
+                && let Some(f) = syncer.as_ref().and_then(|f| f.try_clone().ok())
+            {
+                unsynced = 0;
+                flushing = Some(tokio::task::spawn_blocking(move || {
+                    let _ = f.sync_data();
+                }));
+            }
         }
     }
     settle(&mut pending, &mut carry).await?;
@@ -321,15 +338,8 @@ pub async fn adopt(
 
 /// SHA-256 of the complete upload: the running hash when it covers every byte, else read
 /// back from the disk (after a restart).
-async fn final_hash(
-    state: &AppState,
-    id: &str,
-    path: &Path,
-    size: u64,
-) -> Result<String, ApiError> {
-    let slot = state.uploads().slot(id);
-    let mut guard = slot.lock().await;
-    if let Some(h) = guard.take()
+async fn final_hash(hashing: Option<Hashing>, path: &Path, size: u64) -> Result<String, ApiError> {
+    if let Some(h) = hashing
         && h.offset == size
     {
         return Ok(hex::encode(h.hasher.finalize()));
@@ -400,6 +410,15 @@ pub async fn finish(
 ) -> Result<LinkedFileRecord, ApiError> {
     let path =
         part_path(state.upload_dir(), &session.id).ok_or_else(|| ApiError::not_found("envoi"))?;
+    // Held until the end: a PATCH or a second completion of the same upload meanwhile is a
+    // conflict, not a race.
+    let slot = state.uploads().slot(&session.id);
+    let Ok(mut guard) = slot.try_lock() else {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "un envoi de ce fichier est déjà en cours : attendez sa fin",
+        ));
+    };
     let size = received(state, &session.id).await?;
     if size != u64::try_from(session.declared_size).unwrap_or(0) {
         return Err(ApiError::new(
@@ -457,7 +476,7 @@ pub async fn finish(
                 .await;
         }
     }
-    let sha256 = final_hash(state, &session.id, &path, size).await?;
+    let sha256 = final_hash(guard.take(), &path, size).await?;
     state
         .store()
         .blobs()
@@ -470,6 +489,7 @@ pub async fn finish(
     };
     let linked = tenant.complete_upload(&session.id, &facts, audit).await?;
     let _ = tokio::fs::remove_file(&path).await;
+    drop(guard);
     state.uploads().forget(&session.id);
     state.uploads().scan_wakeup.notify_one();
     Ok(linked)
@@ -553,10 +573,8 @@ pub async fn clean_upload_area(
     while let Ok(Some(entry)) = entries.next_entry().await {
         let name = entry.file_name().to_string_lossy().into_owned();
         let id = name.strip_suffix(".part").unwrap_or("");
-        if !live.contains(id) {
-            if tokio::fs::remove_file(entry.path()).await.is_ok() {
-                removed += 1;
-            }
+        if !live.contains(id) && tokio::fs::remove_file(entry.path()).await.is_ok() {
+            removed += 1;
         }
     }
     Ok((expired.len(), removed))

@@ -2256,7 +2256,7 @@ async fn check_proof_files_versions_and_isolation(store: Store, _url: String) {
         .expire_upload_sessions("2999-01-01T00:00:00Z")
         .await
         .unwrap();
-    assert_eq!(expired, [s4.id.clone()]);
+    assert_eq!(expired, std::slice::from_ref(&s4.id));
     assert!(sys.upload_sessions().await.unwrap().is_empty());
 
     // Every mutation above wrote its event: 4 starts, 3 deposits, 2 statuses, 2 scans,
