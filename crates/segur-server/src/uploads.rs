@@ -174,14 +174,21 @@ fn flush(buf: &mut Vec<u8>, carry: &mut (Option<std::fs::File>, Option<Hashing>)
     let mut file = carry.0.take()?;
     let mut hashing = carry.1.take();
     Some(tokio::task::spawn_blocking(move || {
-        let result = file.write_all(&data);
-        if result.is_ok()
-            && let Some(h) = hashing.as_mut()
-        {
-            h.hasher.update(&data);
-            h.offset += data.len() as u64;
-        } else {
-            hashing = None;
+        // Hash on a second thread while this one writes: two cores for one upload.
+        let (result, hashed) = std::thread::scope(|scope| {
+            let data = &data;
+            let hasher = hashing.take().map(|mut h| {
+                scope.spawn(move || {
+                    h.hasher.update(data);
+                    h.offset += data.len() as u64;
+                    h
+                })
+            });
+            let result = file.write_all(data);
+            (result, hasher.and_then(|t| t.join().ok()))
+        });
+        if result.is_ok() {
+            hashing = hashed;
         }
         (file, hashing, result)
     }))
