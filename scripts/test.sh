@@ -153,6 +153,8 @@ else
   export SEGUR_TEST_POSTGRES_URL="postgres://postgres@$PG_HOST:$PG_PORT/$TEST_DB"
 fi
 echo "SEGUR_TEST_POSTGRES_URL=$SEGUR_TEST_POSTGRES_URL"
+eval "$(scripts/peers/clamav.sh)"  # real clamd with a local EICAR database (SEGUR_TEST_CLAMD)
+eval "$(scripts/peers/s3.sh)"  # moto S3 server (SEGUR_TEST_S3_URL)
 
 eval "$(scripts/peers/oidc.sh)"  # OIDC test providers (SEGUR_TEST_OIDC_ISSUER, SEGUR_TEST_PSC_*)
 

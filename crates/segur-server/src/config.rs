@@ -31,6 +31,15 @@ pub struct ServerConfig {
     /// Trust anchors of pentest form signatures (PEN-03) [default: none, so no signature is
     /// recognised until anchors are configured].
     pub pentest_anchors: segur_signature::TrustAnchors,
+    /// Temporary area of resumable uploads (`<data>/uploads` for the binary).
+    pub upload_dir: std::path::PathBuf,
+    /// Largest proof file accepted [default: 5 GiB].
+    pub max_file_bytes: u64,
+    /// clamd's TCP address (`127.0.0.1:3310`); `None` leaves every file pending (nothing is
+    /// downloadable) and says so in the logs.
+    pub clamd: Option<String>,
+    /// How often pending files are retried while clamd is unreachable [default: 30 s].
+    pub scan_retry: Duration,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +64,10 @@ impl Default for ServerConfig {
             public_url: None,
             oidc_providers: Vec::new(),
             pentest_anchors: segur_signature::TrustAnchors::empty(),
+            upload_dir: std::env::temp_dir().join("segur-uploads"),
+            max_file_bytes: 5 << 30,
+            clamd: None,
+            scan_retry: Duration::from_secs(30),
         }
     }
 }

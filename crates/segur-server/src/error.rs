@@ -29,6 +29,24 @@ pub enum ErrorCode {
     Timeout,
     Unavailable,
     Internal,
+    /// Proof files: more bytes than allowed or announced.
+    FileTooLarge,
+    /// Proof files: a 0-byte file.
+    FileEmpty,
+    /// Proof files: the content contradicts the extension.
+    FileTypeMismatch,
+    /// Proof files: a type not accepted (at all, or for this kind of proof).
+    FileTypeNotAllowed,
+    /// Proof files: a zip bomb, an encrypted or unreadable archive.
+    ArchiveRefused,
+    /// Proof files: the server's disk is full.
+    StorageFull,
+    /// Resumable upload: the client's offset is not the bytes received.
+    UploadOffsetMismatch,
+    /// Proof files: not downloadable before the antivirus said clean.
+    FileNotClean,
+    /// Download: the requested byte range is outside the file.
+    RangeNotSatisfiable,
 }
 
 impl ErrorCode {
@@ -47,6 +65,15 @@ impl ErrorCode {
             Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal_error",
+            Self::FileTooLarge => "file_too_large",
+            Self::FileEmpty => "file_empty",
+            Self::FileTypeMismatch => "file_type_mismatch",
+            Self::FileTypeNotAllowed => "file_type_not_allowed",
+            Self::ArchiveRefused => "archive_refused",
+            Self::StorageFull => "storage_full",
+            Self::UploadOffsetMismatch => "upload_offset_mismatch",
+            Self::FileNotClean => "file_not_clean",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
         }
     }
 
@@ -65,6 +92,13 @@ impl ErrorCode {
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::FileEmpty => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::FileTypeMismatch | Self::FileTypeNotAllowed => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ArchiveRefused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+            Self::UploadOffsetMismatch | Self::FileNotClean => StatusCode::CONFLICT,
+            Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
         }
     }
 }

@@ -23,11 +23,11 @@ font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-ac
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Wraps the router with every cross-cutting layer, outermost last.
-pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+/// The body-size limit and the request timeout, on the routes of `router` (the upload routes,
+/// merged afterwards, stream files of several GiB and have their own limits).
+pub fn limits(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let config = state.config();
-    let mut router = router
-        .layer(CsrfLayer::new())
+    router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             limit_body,
@@ -36,6 +36,13 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
+}
+
+/// Wraps the router with every other cross-cutting layer, outermost last.
+pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let config = state.config();
+    let mut router = router
+        .layer(CsrfLayer::new())
         .layer(axum::middleware::from_fn(crate::error::uniform_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

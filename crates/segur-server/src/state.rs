@@ -17,6 +17,7 @@ struct Inner {
     config: ServerConfig,
     settings: Settings,
     oidc: crate::oidc::Oidc,
+    uploads: crate::uploads::Uploads,
 }
 
 impl AppState {
@@ -27,6 +28,7 @@ impl AppState {
                 oidc: crate::oidc::Oidc::new(&config),
                 config,
                 settings,
+                uploads: Default::default(),
             }),
         }
     }
@@ -42,6 +44,15 @@ impl AppState {
     /// OpenID Connect providers and their cached metadata.
     pub(crate) fn oidc(&self) -> &crate::oidc::Oidc {
         &self.inner.oidc
+    }
+
+    /// Temporary area of resumable uploads.
+    pub fn upload_dir(&self) -> &std::path::Path {
+        &self.inner.config.upload_dir
+    }
+
+    pub(crate) fn uploads(&self) -> &crate::uploads::Uploads {
+        &self.inner.uploads
     }
 
     /// Rule settings (the configurable `[default]` choices of the rule catalogue).

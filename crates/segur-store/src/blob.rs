@@ -2,7 +2,8 @@
 //! `object_store`. Keys are `tenants/<organisation>/blobs/<sha256>`: a blob is only reachable
 //! with the organisation that stored it.
 
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use object_store::path::Path as ObjectPath;
@@ -18,6 +19,9 @@ use crate::util::check_organisation_id;
 pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
     description: String,
+    /// The directory of a local store: a finished upload on the same file system is moved
+    /// into place (one rename) instead of being copied.
+    local_root: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -49,6 +53,7 @@ impl BlobStore {
         Ok(Self {
             inner: Arc::new(fs),
             description: format!("file://{}", dir.display()),
+            local_root: Some(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())),
         })
     }
 
@@ -57,6 +62,7 @@ impl BlobStore {
         Self {
             inner: Arc::new(object_store::memory::InMemory::new()),
             description: "memory".into(),
+            local_root: None,
         }
     }
 
@@ -102,6 +108,7 @@ impl BlobStore {
             return Ok(Self {
                 inner: Arc::new(s3),
                 description: format!("s3://{bucket}"),
+                local_root: None,
             });
         }
         Err(StoreError::invalid(format!(
@@ -158,6 +165,117 @@ impl BlobStore {
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Stores the complete file at `path` (whose SHA-256 the caller computed while receiving
+    /// it) as the organisation's blob `sha256`, without reading it whole into memory: moved
+    /// into place on a local store on the same file system, streamed in 8 MiB parts otherwise.
+    /// The file at `path` may be gone afterwards. Storing content already held is a no-op.
+    pub async fn put_file(
+        &self,
+        organisation_id: &str,
+        sha256: &str,
+        path: &Path,
+    ) -> Result<(), StoreError> {
+        let key = Self::key(organisation_id, sha256)?;
+        if self.exists(organisation_id, sha256).await? {
+            return Ok(());
+        }
+        if let Some(root) = &self.local_root {
+            let target = root
+                .join("tenants")
+                .join(organisation_id)
+                .join("blobs")
+                .join(sha256);
+            let src = path.to_path_buf();
+            let moved = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
+                std::fs::File::open(&src)?.sync_all()?;
+                let parent = target.parent().unwrap_or(Path::new("."));
+                std::fs::create_dir_all(parent)?;
+                match std::fs::rename(&src, &target) {
+                    Ok(()) => {
+                        if let Ok(d) = std::fs::File::open(parent) {
+                            let _ = d.sync_all();
+                        }
+                        Ok(true)
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => Ok(false),
+                    Err(e) => Err(e),
+                }
+            })
+            .await
+            .map_err(|e| StoreError::Other(format!("tâche d'écriture interrompue : {e}")))?
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "écriture du fichier impossible : {}",
+                    io_reason(&e)
+                ))
+            })?;
+            if moved {
+                return Ok(());
+            }
+        }
+        use tokio::io::AsyncReadExt;
+        let mut file = tokio::fs::File::open(path).await.map_err(|e| {
+            StoreError::Unavailable(format!(
+                "lecture du fichier reçu impossible : {}",
+                io_reason(&e)
+            ))
+        })?;
+        let upload = self.inner.put_multipart(&key).await?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, 8 << 20);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = match file.read(&mut buf).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(StoreError::Unavailable(format!(
+                        "lecture du fichier reçu impossible : {}",
+                        io_reason(&e)
+                    )));
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            if let Err(e) = writer.wait_for_capacity(4).await {
+                return Err(e.into());
+            }
+            writer.write(&buf[..n]);
+        }
+        writer.finish().await?;
+        Ok(())
+    }
+
+    /// Size in bytes of the organisation's blob.
+    pub async fn size(&self, organisation_id: &str, sha256: &str) -> Result<u64, StoreError> {
+        let key = Self::key(organisation_id, sha256)?;
+        Ok(self.inner.head(&key).await?.size)
+    }
+
+    /// The blob's bytes (or the byte range `range`) as a stream of chunks, never whole in
+    /// memory.
+    pub async fn get_stream(
+        &self,
+        organisation_id: &str,
+        sha256: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<
+        futures_util::stream::BoxStream<'static, Result<bytes::Bytes, StoreError>>,
+        StoreError,
+    > {
+        use futures_util::StreamExt;
+        let key = Self::key(organisation_id, sha256)?;
+        let options = object_store::GetOptions {
+            range: range.map(object_store::GetRange::Bounded),
+            ..Default::default()
+        };
+        let result = self.inner.get_opts(&key, options).await?;
+        Ok(result
+            .into_stream()
+            .map(|r| r.map_err(StoreError::from))
+            .boxed())
     }
 
     /// Every blob as (organisation, sha256), sorted: what a backup copies.

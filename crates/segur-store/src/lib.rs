@@ -3,6 +3,7 @@
 mod audit;
 mod blob;
 mod error;
+mod files;
 mod financing;
 mod identity;
 mod oidc;
@@ -27,6 +28,10 @@ use sqlx::{Connection, Executor};
 pub use audit::{GENESIS_HASH, first_broken_link};
 pub use blob::BlobStore;
 pub use error::{StoreError, redact_url};
+pub use files::{
+    FileFacts, LinkedFileRecord, NewUpload, PendingScan, ProofFileRecord, ScanState,
+    UploadSessionRecord, sanitize_file_name,
+};
 pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, RequestRecord};
 pub use identity::{
     CodeCheck, ManagedAccount, RECOVERY_CODES, STAGED_SESSION_SECONDS, SecondFactorStatus,

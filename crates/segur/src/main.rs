@@ -63,6 +63,11 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Proof bundles (ZIP of a candidature's proof files with a manifest).
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
     /// The hash-chained audit trail.
     Audit {
         #[command(subcommand)]
@@ -178,6 +183,16 @@ struct ImportBaseArgs {
 }
 
 #[derive(Subcommand)]
+enum BundleCommand {
+    /// Check a bundle offline: every file listed in its manifest present, with its size and
+    /// SHA-256, and nothing else.
+    Verify {
+        /// The ZIP downloaded from /api/v1/candidatures/{id}/bundle.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum DemoCommand {
     /// Load the demo world and accounts into an empty database.
     Load(StorageArgs),
@@ -245,6 +260,13 @@ struct ServeArgs {
     /// `*.pem` / `*.crt` / `*.cer`. Without it no signature is recognised.
     #[arg(long, env = "SEGUR_PENTEST_ANCHORS")]
     pentest_anchors: Option<PathBuf>,
+    /// clamd address (TCP, e.g. 127.0.0.1:3310) scanning every proof file; without it files
+    /// stay "pending" and cannot be downloaded.
+    #[arg(long, env = "SEGUR_CLAMD")]
+    clamd: Option<String>,
+    /// Largest proof file accepted, in bytes [default: 5 GiB].
+    #[arg(long, env = "SEGUR_MAX_FILE_BYTES", default_value_t = 5 << 30)]
+    max_file_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -307,6 +329,9 @@ fn main() -> ExitCode {
             );
             Ok(())
         }),
+        Command::Bundle {
+            command: BundleCommand::Verify { file },
+        } => report(bundle_verify(&file)),
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => audit_verify(args),
@@ -473,6 +498,37 @@ fn main() -> ExitCode {
             load_demo(&store).await?;
             Ok(())
         }),
+    }
+}
+
+/// `segur bundle verify FILE.zip`: 0 when intact, 1 when a file is missing or modified.
+fn bundle_verify(file: &Path) -> anyhow::Result<ExitCode> {
+    let report = segur_server::bundle::verify(file).map_err(|e| anyhow::anyhow!(e))?;
+    if report.problems.is_empty() {
+        println!(
+            "segur: dossier de preuves intact : candidature {}, {} fichier(s), {} octets vérifiés (SHA-256){}",
+            report.candidature,
+            report.files,
+            report.bytes,
+            if report.omitted > 0 {
+                format!(
+                    ", {} fichier(s) non inclus (analyse antivirus non favorable)",
+                    report.omitted
+                )
+            } else {
+                String::new()
+            }
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &report.problems {
+            println!("segur: {p}");
+        }
+        println!(
+            "segur: dossier de preuves NON conforme : {} problème(s)",
+            report.problems.len()
+        );
+        Ok(ExitCode::FAILURE)
     }
 }
 
@@ -762,11 +818,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "segur: aucune ancre de confiance pour les signatures des formulaires de test d'intrusion (--pentest-anchors) : aucune signature ne sera reconnue"
         );
     }
+    let upload_dir = args.storage.data_dir.join("uploads");
+    ensure_writable_dir(&upload_dir)?;
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
         public_url,
         oidc_providers,
         pentest_anchors,
+        upload_dir,
+        max_file_bytes: args.max_file_bytes,
+        clamd: args.clamd.clone(),
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

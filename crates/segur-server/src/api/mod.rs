@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod candidatures;
 pub mod catalogue;
+pub mod files;
 pub mod financing;
 pub mod health;
 pub mod me;
@@ -21,8 +22,31 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Every API route, for the OpenAPI document.
 pub fn router() -> OpenApiRouter<AppState> {
+    limited_router().merge(upload_router())
+}
+
+/// The upload routes: no global body limit or request timeout (they stream files of several
+/// GiB); their own limits are the declared size and an idle timeout (`uploads.rs`).
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(
+        files::head_upload,
+        files::get_upload,
+        files::patch_upload,
+        files::delete_upload
+    ))
+}
+
+/// Every other API route, under the global body limit and timeout.
+pub fn limited_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
+        .routes(routes!(files::get_limits))
+        .routes(routes!(files::create_upload))
+        .routes(routes!(files::list_files))
+        .routes(routes!(files::link_file))
+        .routes(routes!(files::get_content))
+        .routes(routes!(files::get_bundle))
         .routes(routes!(me::get_me))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::export_audit))

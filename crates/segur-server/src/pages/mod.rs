@@ -5,6 +5,7 @@ mod auth;
 mod candidature;
 mod catalogue;
 mod dashboard;
+mod files;
 mod financing;
 mod history;
 mod home;
@@ -24,6 +25,14 @@ use axum::routing::{get, post};
 use segur_store::UserRecord;
 
 use crate::state::AppState;
+
+/// Page routes that receive files (multipart, no global body limit or timeout).
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route(
+        "/candidatures/{id}/fichiers/depot",
+        post(files::upload_submit),
+    )
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -71,6 +80,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
+        .route("/candidatures/{id}/fichiers", get(files::show))
         .route(
             "/candidatures/{id}/test-intrusion",
             post(pentest::deposit).layer(axum::extract::DefaultBodyLimit::max(

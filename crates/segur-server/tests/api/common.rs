@@ -29,6 +29,7 @@ pub fn today() -> jiff::civil::Date {
 pub struct TestApp {
     pub store: Store,
     pub router: axum::Router,
+    pub state: AppState,
     _dir: tempfile_dir::TempDir,
 }
 
@@ -106,8 +107,8 @@ impl TestApp {
         Self::demo_with(|_| {}).await
     }
 
-    /// The demo app with a configuration adjusted by `f` (e.g. trust anchors).
-    pub async fn demo_with(f: impl FnOnce(&mut ServerConfig)) -> Self {
+    /// The demo app with its configuration adjusted (the upload area is the test's own).
+    pub async fn demo_with(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile_dir::TempDir::new();
         let url = format!("sqlite://{}", dir.0.join("segur.db").display());
         let store = Store::connect_with_blobs(&url, BlobStore::in_memory())
@@ -137,12 +138,14 @@ impl TestApp {
         }
         let mut config = ServerConfig {
             fixed_today: Some(today()),
+            upload_dir: dir.0.join("uploads"),
             ..ServerConfig::default()
         };
-        f(&mut config);
+        adjust(&mut config);
         let state = AppState::new(store.clone(), config, loaded.settings);
         Self {
-            router: segur_server::router(state),
+            router: segur_server::router(state.clone()),
+            state,
             store,
             _dir: dir,
         }

@@ -7,6 +7,7 @@ mod auth;
 mod candidatures;
 mod catalogue;
 mod errors;
+mod files;
 mod financing;
 mod identity;
 mod isolation;

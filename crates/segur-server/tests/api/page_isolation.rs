@@ -56,6 +56,17 @@ const MONLPS_DOSSIER: Expect = [303, 200, 404, 200, 403];
 const ASP_ONLY: Expect = [303, 403, 403, 403, 200];
 
 const PAGES: &[PageRow] = &[
+    get(
+        "/candidatures/{id}/fichiers",
+        "/candidatures/monlps-mdv/fichiers",
+        MONLPS_DOSSIER,
+    ),
+    post(
+        "/candidatures/{id}/fichiers/depot",
+        "/candidatures/monlps-mdv/fichiers/depot",
+        MULTIPART,
+        [303, 422, 404, 403, 403],
+    ),
     get("/", "/", PUBLIC),
     get("/connexion", "/connexion", [200, 303, 303, 303, 303]),
     post(
