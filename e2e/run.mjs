@@ -11,7 +11,7 @@
 //   SEGUR_E2E_HEADED=1        show the browser (debugging)
 
 import { spawn, execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -112,6 +112,8 @@ async function startServer(dataDir) {
   delete env.SEGUR_DATABASE_URL;
   delete env.SEGUR_BLOB_URL;
   const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  // A real clamd when scripts/test.sh started one: deposited files get scanned and served.
+  if (process.env.SEGUR_TEST_CLAMD) args.push('--clamd', process.env.SEGUR_TEST_CLAMD);
   console.log(`starting: ${bin} ${args.join(' ')}`);
   const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
@@ -579,6 +581,62 @@ async function accountSecurity(browser, base) {
   });
 }
 
+/** A minimal valid 1×1 PNG (magic bytes checked by the server). */
+const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+async function proofFiles(browser, base) {
+  await scenario('proof files: upload with a progress bar, hash and antivirus state shown (accessible)', async (step) => {
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      let filesUrl = null;
+      await step('the editor opens the files page of a proof item still open for deposit', async () => {
+        await login(page, base, DEMO_PASSWORD);
+        await page.goto(`${base}/candidatures/${CANDIDATURE}`);
+        const chapter = page.locator(`a[href^="/candidatures/${CANDIDATURE}/chapitres/"]`).first();
+        await chapter.click();
+        await page.waitForURL((u) => u.pathname.startsWith(`/candidatures/${CANDIDATURE}/chapitres/`));
+        const links = await page.locator(`a[href^="/candidatures/${CANDIDATURE}/fichiers?"]`).evaluateAll(
+          (as) => as.map((a) => a.getAttribute('href')),
+        );
+        assert(links.length > 0, 'no « Fichiers » link on the chapter page');
+        for (const href of links.slice(0, 25)) {
+          await page.goto(`${base}${href}`);
+          const accept = (await page.locator('#fichier').getAttribute('accept').catch(() => null)) || '';
+          if (accept.includes('png') || accept.includes('image')) {
+            filesUrl = href;
+            break;
+          }
+        }
+        assert(filesUrl, 'no proof item taking images among the first links');
+        assert((await page.getByText('Taille maximale d\'un fichier').count()) >= 1, 'limits not shown before upload');
+        await checkA11y(page);
+      });
+      await step('a PNG is sent in chunks with a progress bar, then listed with its SHA-256', async () => {
+        await page.locator('#fichier').setInputFiles({ name: 'capture-e2e.png', mimeType: 'image/png', buffer: PNG_1X1 });
+        await page.getByRole('button', { name: 'Déposer' }).click();
+        await page.locator('.upload-progress progress').first().waitFor();
+        await page.getByText('déposé (').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+        await page.waitForLoadState('load');
+        await page.goto(`${base}${filesUrl}`);
+        const row = page.locator('tr', { hasText: 'capture-e2e.png' }).first();
+        await row.waitFor();
+        const text = await row.innerText();
+        const sha = createHash('sha256').update(PNG_1X1).digest('hex');
+        assert(text.includes(sha), `the listed hash is not the file's SHA-256: ${text}`);
+        await checkA11y(page);
+        watch.assertClean('proof files page');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 async function strictCsp(browser, base) {
   await scenario('pages respect their own Content-Security-Policy', async (step) => {
     const context = await newContext(browser, {});
@@ -726,6 +784,7 @@ async function main() {
     await strictCsp(browser, server.url);
     await financing(browser, server.url);
     await accountSecurity(browser, server.url);
+    await proofFiles(browser, server.url);
     if (server.child.exitCode !== null) {
       failed += 1;
       failures.push(`server exited during the test (code ${server.child.exitCode})`);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use sha2::Digest;
 
 const LOGIN: &str = "mandataire@monlps.demo";
-const PASSWORD: &str = "segur-demo";
+const PASSWORD: &str = "segur-demo-2026";
 const CAND: &str = "monlps-psf";
 
 fn start(dir: &std::path::Path) -> (Child, String) {
