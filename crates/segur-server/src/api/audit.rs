@@ -166,36 +166,9 @@ pub async fn export_audit(
             tracing::error!(error = %e, "audit csv");
             ApiError::new(ErrorCode::Internal, "export impossible")
         };
-        w.write_record([
-            "seq",
-            "at",
-            "actor_user_id",
-            "actor_role",
-            "organisation_id",
-            "action",
-            "object",
-            "request_id",
-            "ip",
-            "prev_hash",
-            "hash",
-        ])
-        .map_err(fail)?;
+        // One record per event, its fields as columns (the same as `segur audit export`).
         for e in &events {
-            let seq = e.seq.to_string();
-            w.write_record([
-                seq.as_str(),
-                &e.at,
-                e.actor_user_id.as_deref().unwrap_or(""),
-                e.actor_role.as_deref().unwrap_or(""),
-                e.organisation_id.as_deref().unwrap_or(""),
-                &e.action,
-                &e.object,
-                e.request_id.as_deref().unwrap_or(""),
-                e.ip.as_deref().unwrap_or(""),
-                &e.prev_hash,
-                &e.hash,
-            ])
-            .map_err(fail)?;
+            w.serialize(e).map_err(fail)?;
         }
         w.flush().map_err(|e| fail(csv::Error::from(e)))?;
     }

@@ -137,14 +137,11 @@ pub struct CreateForm {
 }
 
 fn done(message: &str) -> Response {
-    let mut encoded = String::new();
-    for b in message.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' => encoded.push(b as char),
-            _ => encoded.push_str(&format!("%{b:02X}")),
-        }
-    }
-    Redirect::to(&format!("/compte/equipe?message={encoded}")).into_response()
+    Redirect::to(&format!(
+        "/compte/equipe?message={}",
+        crate::pages::auth::urlencoding_min(message)
+    ))
+    .into_response()
 }
 
 /// Creates a colleague's account with an initial password the manager hands over.
