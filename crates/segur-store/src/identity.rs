@@ -160,7 +160,7 @@ fn recovery_digest(code: &str) -> String {
     hex::encode(Sha256::digest(normalise_recovery(code).as_bytes()))
 }
 
-/// Ten fresh recovery codes, `XXXXX-XXXXX` in Crockford-like base32 (50 random bits each).
+/// Ten fresh recovery codes, `ABCDE-12345` in Crockford-like base32 (50 random bits each).
 fn new_recovery_codes() -> Vec<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
     let mut rng = rand::rng();
@@ -194,6 +194,26 @@ async fn replace_recovery_codes(
             .await?;
     }
     Ok(codes)
+}
+
+/// `base` (who, request id, address) for one action on one object.
+fn with_event(base: &AuditEntry, action: &str, object: String) -> AuditEntry {
+    let mut entry = base.clone();
+    entry.action = action.into();
+    entry.object = object;
+    entry
+}
+
+/// Writes the audit event of a change in its transaction, then commits both.
+async fn commit_audited(
+    store: &crate::Store,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    entry: AuditEntry,
+) -> Result<(), StoreError> {
+    audit::append(store, &mut tx, &entry).await?;
+    store.tick();
+    tx.commit().await?;
+    Ok(())
 }
 
 fn new_token() -> String {
@@ -412,12 +432,16 @@ impl SystemStore {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        let mut entry = audit_entry.clone();
-        entry.action = "auth.recovery_code_used".into();
-        entry.object = format!("compte {user_id}");
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
+        commit_audited(
+            store,
+            tx,
+            with_event(
+                audit_entry,
+                "auth.recovery_code_used",
+                format!("compte {user_id}"),
+            ),
+        )
+        .await?;
         Ok(true)
     }
 
@@ -458,12 +482,16 @@ impl SystemStore {
             .bind(user_id)
             .execute(&mut *conn)
             .await?;
-        let mut entry = audit_entry.clone();
-        entry.action = "auth.second_factor_enabled".into();
-        entry.object = format!("compte {user_id}");
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
+        commit_audited(
+            store,
+            tx,
+            with_event(
+                audit_entry,
+                "auth.second_factor_enabled",
+                format!("compte {user_id}"),
+            ),
+        )
+        .await?;
         Ok(Some(codes))
     }
 
@@ -477,12 +505,16 @@ impl SystemStore {
         let mut tx = store.begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
         let codes = replace_recovery_codes(store, conn, user_id).await?;
-        let mut entry = audit_entry.clone();
-        entry.action = "auth.recovery_codes_regenerated".into();
-        entry.object = format!("compte {user_id}");
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
+        commit_audited(
+            store,
+            tx,
+            with_event(
+                audit_entry,
+                "auth.recovery_codes_regenerated",
+                format!("compte {user_id}"),
+            ),
+        )
+        .await?;
         Ok(codes)
     }
 
@@ -510,12 +542,16 @@ impl SystemStore {
             .bind(&user.id)
             .execute(&mut *conn)
             .await?;
-        let mut entry = audit_entry.clone();
-        entry.action = "auth.second_factor_disabled".into();
-        entry.object = format!("compte {}", user.login);
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
+        commit_audited(
+            store,
+            tx,
+            with_event(
+                audit_entry,
+                "auth.second_factor_disabled",
+                format!("compte {}", user.login),
+            ),
+        )
+        .await?;
         Ok(())
     }
 
@@ -547,12 +583,16 @@ impl SystemStore {
             store.tick();
             sqlx::query(sql).bind(user_id).execute(&mut *conn).await?;
         }
-        let mut entry = audit_entry.clone();
-        entry.action = "auth.second_factor_reset".into();
-        entry.object = format!("compte {user_id}");
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
+        commit_audited(
+            store,
+            tx,
+            with_event(
+                audit_entry,
+                "auth.second_factor_reset",
+                format!("compte {user_id}"),
+            ),
+        )
+        .await?;
         Ok(())
     }
 
@@ -630,12 +670,16 @@ impl SystemStore {
             .await?;
         store.tick();
         let token = insert_session(conn, &user.id, ttl_seconds, SessionStage::Full).await?;
-        let mut entry = audit_entry.clone();
-        entry.action = "auth.password_changed".into();
-        entry.object = format!("compte {}", user.login);
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
+        commit_audited(
+            store,
+            tx,
+            with_event(
+                audit_entry,
+                "auth.password_changed",
+                format!("compte {}", user.login),
+            ),
+        )
+        .await?;
         Ok(token)
     }
 
