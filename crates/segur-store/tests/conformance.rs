@@ -2842,6 +2842,7 @@ async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
         file_size: 15,
         signature_name: None,
         signature_sha256: None,
+        signature_size: None,
         report: r#"{"outcome":"valid"}"#.into(),
     };
     let entry = AuditEntry::new("pentest_form.deposit", "cand-a1 formulaire.pdf");
@@ -2859,6 +2860,14 @@ async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
     );
     let world = a.world_for_candidature("cand-a1").await.unwrap();
     assert!(world.pentest_forms.contains(&form));
+    // The form's blob waits for the antivirus like any proof file.
+    let to_scan = store.system().files_to_scan(500).await.unwrap();
+    assert!(
+        to_scan
+            .iter()
+            .any(|p| p.organisation_id == "ed-a" && p.sha256 == sha),
+        "pentest form not queued for the antivirus"
+    );
     let audit = store.system().list_audit(Page::max()).await.unwrap();
     assert_eq!(audit.total, before_audit + 1);
     assert!(
