@@ -707,17 +707,26 @@ impl SystemStore {
 impl TenantStore {
     /// The organisation's accounts, by login.
     pub async fn list_accounts(&self) -> Result<Vec<ManagedAccount>, StoreError> {
+        self.accounts_where("", None).await
+    }
+
+    async fn accounts_where(
+        &self,
+        filter: &str,
+        user_id: Option<&str>,
+    ) -> Result<Vec<ManagedAccount>, StoreError> {
         let store = self.store();
         store.tick();
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, u.active, u.totp_enabled_at, u.created_at FROM users u \
              JOIN organisations o ON o.id = u.organisation_id \
-             WHERE u.organisation_id = $1 ORDER BY u.login"
+             WHERE u.organisation_id = $1 {filter} ORDER BY u.login"
         ));
-        let rows = sqlx::query(sql)
-            .bind(self.organisation_id())
-            .fetch_all(store.pool())
-            .await?;
+        let mut query = sqlx::query(sql).bind(self.organisation_id());
+        if let Some(id) = user_id {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(store.pool()).await?;
         rows.iter()
             .map(|r| {
                 Ok(ManagedAccount {
@@ -732,10 +741,9 @@ impl TenantStore {
 
     /// One account of the organisation; another organisation's is `NotFound`.
     pub async fn get_account(&self, user_id: &str) -> Result<ManagedAccount, StoreError> {
-        self.list_accounts()
+        self.accounts_where("AND u.id = $2", Some(user_id))
             .await?
-            .into_iter()
-            .find(|a| a.user.id == user_id)
+            .pop()
             .ok_or(StoreError::NotFound)
     }
 
@@ -766,18 +774,18 @@ impl TenantStore {
             .bind(user_id)
             .execute(&mut *conn)
             .await?;
-        let mut entry = audit_entry.clone();
-        entry.action = "account.role_changed".into();
-        entry.object = format!(
+        let object = format!(
             "compte {} : {} → {}",
             before.user.login,
             before.user.role.as_str(),
             role.as_str()
         );
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
-        Ok(())
+        commit_audited(
+            store,
+            tx,
+            with_event(audit_entry, "account.role_changed", object),
+        )
+        .await
     }
 
     /// Deactivates or reactivates an account of the organisation. A deactivated account
@@ -806,17 +814,17 @@ impl TenantStore {
                 .execute(&mut *conn)
                 .await?;
         }
-        let mut entry = audit_entry.clone();
-        entry.action = if active {
-            "account.reactivated".into()
+        let action = if active {
+            "account.reactivated"
         } else {
-            "account.deactivated".into()
+            "account.deactivated"
         };
-        entry.object = format!("compte {}", before.user.login);
-        audit::append(store, conn, &entry).await?;
-        store.tick();
-        tx.commit().await?;
-        Ok(())
+        commit_audited(
+            store,
+            tx,
+            with_event(audit_entry, action, format!("compte {}", before.user.login)),
+        )
+        .await
     }
 }
 

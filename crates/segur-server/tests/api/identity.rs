@@ -12,6 +12,17 @@ fn location(resp: &axum::http::Response<axum::body::Body>) -> String {
         .to_owned()
 }
 
+/// The TOTP key an enrolment page offers (shown grouped by four).
+fn offered_secret(page: &str) -> String {
+    page.split("<code class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "")
+}
+
 async fn password_step(app: &TestApp, login: &str) -> (StatusCode, String, String) {
     let resp = app
         .post_form(
@@ -113,14 +124,7 @@ async fn an_agency_account_without_second_factor_must_enrol_before_anything() {
     assert!(page.contains("<svg"), "QR code shown");
     assert!(page.contains("otpauth://totp/segur:nouvelle%40ans.test?"));
     // The secret the page offers is the one to confirm.
-    let secret: String = page
-        .split("<code class=\"secret\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .replace(' ', "");
+    let secret = offered_secret(&page);
     let now = jiff::Timestamp::now().as_second() as u64;
     let wrong = app
         .post_form("/connexion/activation", "code=000000", Some(&staged))
@@ -228,14 +232,7 @@ async fn an_editor_may_add_a_second_factor_and_cannot_swap_it_with_a_session_alo
     let cookie = app.login("salarie@monlps.test").await;
     let (s, page, _) = app.get("/compte/securite/activation", Some(&cookie)).await;
     assert_eq!(s, StatusCode::OK);
-    let secret: String = page
-        .split("<code class=\"secret\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .replace(' ', "");
+    let secret = offered_secret(&page);
     let code =
         segur_store::totp_code_at(&secret, jiff::Timestamp::now().as_second() as u64).unwrap();
     let done = app
