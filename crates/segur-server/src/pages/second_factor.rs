@@ -68,17 +68,13 @@ pub struct SecurityPage {
     pub mandatory: bool,
 }
 
-fn session_from_headers(headers: &HeaderMap) -> Option<String> {
-    session_token_from_headers(headers)
-}
-
 /// The staged session of the request at `stage`, with its token.
 async fn staged(
     state: &AppState,
     headers: &HeaderMap,
     stage: SessionStage,
 ) -> Option<(String, StagedSession)> {
-    let token = session_from_headers(headers)?;
+    let token = session_token_from_headers(headers)?;
     match state.store().system().staged_session(&token).await {
         Ok(Some(s)) if s.stage == stage => Some((token, s)),
         Ok(_) => None,
@@ -493,7 +489,7 @@ pub async fn security_enrol_form(
     if state.store().system().has_second_factor(&user.id).await? {
         return Ok(Redirect::to("/compte/securite").into_response());
     }
-    let token = session_from_headers(&headers).ok_or_else(PageError::not_found)?;
+    let token = session_token_from_headers(&headers).ok_or_else(PageError::not_found)?;
     let secret = offered_secret(&state, &token).await?;
     Ok(render_html(&enrol_page(
         &user,
@@ -515,7 +511,7 @@ pub async fn security_enrol_submit(
     if state.store().system().has_second_factor(&user.id).await? {
         return Ok(Redirect::to("/compte/securite").into_response());
     }
-    let token = session_from_headers(&headers).ok_or_else(PageError::not_found)?;
+    let token = session_token_from_headers(&headers).ok_or_else(PageError::not_found)?;
     confirm_enrolment(
         &state,
         &token,
