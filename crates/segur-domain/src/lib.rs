@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod candidature;
 pub mod catalogue;
 pub mod error;
+pub mod events;
 pub mod financing;
 pub mod holidays;
 pub mod identity;

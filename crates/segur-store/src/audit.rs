@@ -88,6 +88,32 @@ pub(crate) async fn append(
     Ok(ev)
 }
 
+/// Appends one audit event and the domain event it stands for (the outbox row, keyed by the
+/// audit sequence number) in the caller's transaction: both exist if and only if the change
+/// does. Every mutation that someone must be told of goes through here.
+pub(crate) async fn append_with_event(
+    store: &Store,
+    conn: &mut AnyConnection,
+    entry: &AuditEntry,
+    event: &segur_domain::events::DomainEvent,
+) -> Result<AuditEventRecord, StoreError> {
+    let ev = append(store, conn, entry).await?;
+    store.tick();
+    sqlx::query(
+        "INSERT INTO domain_events (seq, at, organisation_id, candidature_id, kind, data) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(ev.seq)
+    .bind(&ev.at)
+    .bind(&event.organisation_id)
+    .bind(&event.candidature_id)
+    .bind(event.kind.as_str())
+    .bind(serde_json::to_string(event).map_err(|e| StoreError::invalid(e.to_string()))?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ev)
+}
+
 pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditEventRecord, StoreError> {
     Ok(AuditEventRecord {
         seq: row.try_get("seq")?,

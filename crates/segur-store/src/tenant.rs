@@ -769,7 +769,13 @@ impl TenantStore {
                 next.as_str()
             );
         }
-        audit::append(&self.store, conn, &entry).await?;
+        let event = segur_domain::events::DomainEvent::new(
+            segur_domain::events::EventKind::CandidatureStateChanged,
+            &self.organisation_id,
+        )
+        .candidature(candidature_id)
+        .detail(format!("{} → {}", from.label_fr(), next.label_fr()));
+        audit::append_with_event(&self.store, conn, &entry, &event).await?;
         self.tick();
         tx.commit().await?;
         Ok(next)
