@@ -38,6 +38,12 @@ pub enum Action {
     DepositFinancing,
     /// Financing queue (ASP): decide on requests, import the eligibility base.
     HandleFinancing,
+    /// Read the internal collaboration data of a candidature (proof-item assignments,
+    /// internal notes): only the owning editor's staff, never the ANS, the ASP or another
+    /// editor.
+    ReadInternalNotes,
+    /// Assign proof items and write internal notes (owning editor's staff only).
+    WriteInternalNotes,
 }
 
 /// Why an action was refused.
@@ -68,9 +74,14 @@ pub fn authorize(actor: &Actor, action: Action, owner: Option<&str>) -> Result<(
                     Role::EditorMandataire | Role::EditorRepresentant => Ok(()),
                     _ => Err(Denied::Forbidden),
                 },
+                // Internal notes exist only on an organisation's own data.
+                A::ReadInternalNotes | A::WriteInternalNotes if is_owner => Ok(()),
+                A::ReadInternalNotes | A::WriteInternalNotes => Err(Denied::Forbidden),
                 A::Instruct | A::Decide | A::HandleFinancing => Err(Denied::Forbidden),
             }
         }
+        // The ANS knows the candidature exists; its role just never reaches internal notes:
+        // Forbidden (the catch-all below), tested in `internal_notes_only_for_the_owning_editor`.
         OrganisationKind::Ans => match action {
             A::ReadCatalogue | A::ReadEditorData => Ok(()),
             A::Instruct => Ok(()),
@@ -179,5 +190,37 @@ mod tests {
             ..i
         };
         assert_eq!(authorize(&r, Action::Decide, Some("ed-a")), Ok(()));
+    }
+
+    #[test]
+    fn internal_notes_only_for_the_owning_editor() {
+        for role in [
+            Role::EditorMandataire,
+            Role::EditorRepresentant,
+            Role::EditorSalarie,
+        ] {
+            let e = editor(role, "ed-a");
+            for action in [Action::ReadInternalNotes, Action::WriteInternalNotes] {
+                assert_eq!(authorize(&e, action, Some("ed-a")), Ok(()));
+                assert_eq!(authorize(&e, action, Some("ed-b")), Err(Denied::NotFound));
+                assert_eq!(authorize(&e, action, None), Err(Denied::Forbidden));
+            }
+        }
+        for (role, kind, org) in [
+            (Role::AnsInstructeur, OrganisationKind::Ans, "ans"),
+            (Role::AnsReferent, OrganisationKind::Ans, "ans"),
+            (Role::AnsAdmin, OrganisationKind::Ans, "ans"),
+            (Role::AspAgent, OrganisationKind::Asp, "asp"),
+        ] {
+            let a = Actor {
+                role,
+                organisation_id: org.into(),
+                organisation_kind: kind,
+            };
+            for action in [Action::ReadInternalNotes, Action::WriteInternalNotes] {
+                assert_eq!(authorize(&a, action, Some("ed-a")), Err(Denied::Forbidden));
+                assert_eq!(authorize(&a, action, None), Err(Denied::Forbidden));
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ pub mod authz;
 pub mod calendar;
 pub mod candidature;
 pub mod catalogue;
+pub mod collaboration;
 pub mod decision;
 pub mod error;
 pub mod events;
