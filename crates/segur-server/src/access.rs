@@ -110,3 +110,31 @@ pub fn token_tenant(state: &AppState, user: &UserRecord) -> (TenantStore, bool) 
     .is_ok();
     (state.store().tenant(&user.organisation_id), manages)
 }
+
+/// The ANS's instruction desk (queue, assignments): instructeurs, référents, administrators.
+pub fn instruction_desk(
+    user: &UserRecord,
+    state: &AppState,
+) -> Result<crate::instruction::InstructionDesk, ApiError> {
+    if user.organisation_kind != OrganisationKind::Ans {
+        return Err(denied(Denied::Forbidden));
+    }
+    authorize(&actor(user), Action::Instruct, None).map_err(denied)?;
+    Ok(crate::instruction::InstructionDesk {
+        system: state.store().system(),
+    })
+}
+
+/// The référent's desk for decisions across editors (withdrawal of a referencing, EQV-13).
+pub fn decision_desk(
+    user: &UserRecord,
+    state: &AppState,
+) -> Result<crate::instruction::DecisionDesk, ApiError> {
+    if user.organisation_kind != OrganisationKind::Ans {
+        return Err(denied(Denied::Forbidden));
+    }
+    authorize(&actor(user), Action::Decide, None).map_err(denied)?;
+    Ok(crate::instruction::DecisionDesk {
+        system: state.store().system(),
+    })
+}

@@ -40,6 +40,9 @@ pub struct ServerConfig {
     pub clamd: Option<String>,
     /// How often pending files are retried while clamd is unreachable [default: 30 s].
     pub scan_retry: Duration,
+    /// Format of the NRUs issued on referral [default: `{dispositif}-{year}-{seq:05}`; the
+    /// official format is not public].
+    pub nru_template: segur_domain::decision::NruTemplate,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +71,7 @@ impl Default for ServerConfig {
             max_file_bytes: 5 << 30,
             clamd: None,
             scan_retry: Duration::from_secs(30),
+            nru_template: segur_domain::decision::NruTemplate::default(),
         }
     }
 }

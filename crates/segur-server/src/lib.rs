@@ -3,11 +3,13 @@
 mod access;
 mod api;
 mod assets;
+mod attestation;
 pub mod bundle;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod financing;
+pub mod instruction;
 mod media;
 mod oidc;
 mod openapi;

@@ -91,7 +91,7 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
 }
 
 /// Request body limit: `max_body_bytes`, except on the pentest form upload routes
-/// ([`crate::pentest::MAX_REQUEST_BYTES`]). A declared `Content-Length` above the limit is
+/// ([`crate::pentest::MAX_REQUEST_BYTES`]) and the attestation checks (PDF uploads). A declared `Content-Length` above the limit is
 /// refused at once (413); a body that grows past it fails when read.
 async fn limit_body(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -99,8 +99,11 @@ async fn limit_body(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limit = if crate::pentest::is_upload_path(req.uri().path()) {
+    let path = req.uri().path();
+    let limit = if crate::pentest::is_upload_path(path) {
         crate::pentest::MAX_REQUEST_BYTES
+    } else if crate::api::instruction::is_attestation_upload_path(path) {
+        crate::api::instruction::MAX_ATTESTATION_PDF_BYTES
     } else {
         state.config().max_body_bytes
     };

@@ -6,6 +6,7 @@ mod error;
 mod files;
 mod financing;
 mod identity;
+mod instruction;
 mod oidc;
 mod records;
 mod register;
@@ -33,6 +34,10 @@ pub use files::{
     UploadSessionRecord, sanitize_file_name,
 };
 pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, RequestRecord};
+pub use instruction::{
+    AttestationRecord, CandidatureDecisionRecord, MessageRecord, OpenComplement, QueueCounts,
+    QueueFilter, QueueRow, QueueSort, ReferralInput, ReviewRecord, Side,
+};
 pub use identity::{
     CodeCheck, ManagedAccount, RECOVERY_CODES, STAGED_SESSION_SECONDS, SecondFactorStatus,
     SessionStage, StagedSession, TOTP_STEP, new_totp_secret, totp_code_at, totp_url,

@@ -729,6 +729,31 @@ impl TenantStore {
         event: CandidatureEvent,
         audit: &AuditEntry,
     ) -> Result<CandidatureState, StoreError> {
+        let today = jiff::Timestamp::now()
+            .to_zoned(segur_domain::calendar::paris())
+            .date();
+        self.transition_candidature(candidature_id, event, today, audit)
+            .await
+    }
+
+    /// [`Self::apply_candidature_event`] on a given day: declaring the dossier complete
+    /// records `today` as its complete-deposit date (LIF-05, which BDC-02 reads). A referral
+    /// or a refusal is a decision with its own record (NRU and attestation, motivation): they
+    /// go through `refer_candidature` / `refuse_candidature` and are refused here.
+    pub async fn transition_candidature(
+        &self,
+        candidature_id: &str,
+        event: CandidatureEvent,
+        today: jiff::civil::Date,
+        audit: &AuditEntry,
+    ) -> Result<CandidatureState, StoreError> {
+        if matches!(event, CandidatureEvent::Refer | CandidatureEvent::Refuse) {
+            return Err(StoreError::Conflict(
+                "un référencement ou un refus est une décision motivée du référent : \
+                 utilisez la décision sur la candidature"
+                    .into(),
+            ));
+        }
         let mut tx = self.store.begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
         self.tick();
@@ -745,6 +770,9 @@ impl TenantStore {
             .apply(event)
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
         c.candidature.state = next;
+        if event == CandidatureEvent::DeclareComplete {
+            c.candidature.complete_deposit_on = Some(today);
+        }
         self.tick();
         sqlx::query(
             "UPDATE candidatures SET state = $1, data = $2 WHERE id = $3 AND organisation_id = $4",

@@ -2934,6 +2934,7 @@ on_every_backend! {
     sessions_idle_timeout_and_sign_out_everywhere => check_session_idle;
     oidc_pending_single_use_identities_and_professional_sessions => check_oidc_records;
     api_tokens_scoped_expiring_hashed_revocable => check_api_tokens;
+    lif_06_lif_08_eqv_13_instruction_decisions_referral_and_withdrawal => check_instruction;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3597,4 +3598,259 @@ async fn check_oidc_records(store: Store, url: String) {
             .unwrap()
             .is_empty()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instruction (issue #6)
+// ---------------------------------------------------------------------------------------------
+
+async fn event_kinds(url: &str, organisation: &str) -> Vec<String> {
+    use sqlx::Row;
+    let mut raw = sqlx::AnyConnection::connect(url).await.unwrap();
+    let rows = sqlx::query("SELECT kind FROM domain_events WHERE organisation_id = $1 ORDER BY seq")
+        .bind(organisation)
+        .fetch_all(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    rows.iter().map(|r| r.get::<String, _>("kind")).collect()
+}
+
+async fn check_instruction(store: Store, url: String) {
+    use segur_domain::decision::{Motivation, NruTemplate, VerificationCode};
+    use segur_domain::instruction::ItemDecision;
+    use segur_store::{QueueFilter, QueueSort, ReferralInput, Side};
+
+    loaded(&store).await;
+    let today = d(2026, 7, 1);
+    let a = store.tenant("ed-a");
+    let b = store.tenant("ed-b");
+    let sys = store.system();
+    let audit = AuditEntry::default();
+    let key = ProofItemKey {
+        requirement: rid("SC.SSI/GEN.01"),
+        scenario: 1,
+        proof: 1,
+    };
+    let why = Motivation::parse("Capture illisible.").unwrap();
+
+    // EQV-13 first: withdrawing cand-a1's root NRU tells it (and only it) that its équivalence
+    // is lost; a second withdrawal is a conflict.
+    let losing = sys
+        .withdraw_referencing(&Nru::parse("NRU-VA1-0001").unwrap(), &why, today, &audit)
+        .await
+        .unwrap();
+    assert_eq!(losing, vec!["cand-a1".to_owned()]);
+    assert!(matches!(
+        sys.withdraw_referencing(&Nru::parse("NRU-VA1-0001").unwrap(), &why, today, &audit)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let refs = sys.list_referencings().await.unwrap();
+    assert!(refs.iter().any(|(_, r)| r.nru.as_str() == "NRU-VA1-0001"
+        && r.status == ReferencingStatus::Withdrawn));
+    let kinds = event_kinds(&url, "ed-a").await;
+    assert!(kinds.contains(&"referencing.withdrawn".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"equivalence.lost".to_owned()), "{kinds:?}");
+    assert!(event_kinds(&url, "ed-b").await.is_empty());
+
+    // Decisions only in instruction.
+    let err = a
+        .decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
+        .await;
+    assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+    // Refer and Refuse never go through a bare transition.
+    assert!(matches!(
+        a.transition_candidature("cand-a2", CandidatureEvent::Refer, today, &audit)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        a.transition_candidature("cand-a2", CandidatureEvent::DeclareComplete, today, &audit)
+            .await
+            .unwrap(),
+        CandidatureState::Complete
+    );
+    assert_eq!(
+        a.get_candidature("cand-a2")
+            .await
+            .unwrap()
+            .candidature
+            .complete_deposit_on,
+        Some(today)
+    );
+    a.transition_candidature("cand-a2", CandidatureEvent::StartInstruction, today, &audit)
+        .await
+        .unwrap();
+
+    // Another editor cannot reach it.
+    assert_eq!(
+        b.decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
+            .await,
+        Err(StoreError::NotFound)
+    );
+
+    // Complement request: status, request date (LIF-06 counts from it), due date, history.
+    let r = a
+        .decide_item(
+            "cand-a2",
+            &key,
+            ItemDecision::RequestComplement,
+            &why,
+            Some(d(2026, 7, 6)),
+            today,
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.kind, "complement_requested");
+    assert_eq!(r.author_side, Side::Ans);
+    let open = a.open_complements("cand-a2").await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].requested_on, today);
+    assert_eq!(open[0].due_on, Some(d(2026, 7, 6)));
+    let q = sys
+        .instruction_queue(
+            &QueueFilter {
+                with_open_complements: true,
+                ..QueueFilter::default()
+            },
+            QueueSort::Deadline,
+            Page::max(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(q.total, 1);
+    assert_eq!(q.items[0].candidature_id, "cand-a2");
+    assert_eq!(q.items[0].next_due, Some(d(2026, 7, 6)));
+    let counts = sys
+        .instruction_counts(&QueueFilter::default(), d(2026, 7, 10))
+        .await
+        .unwrap();
+    assert_eq!(counts.delayed, 1, "{counts:?}");
+    // Deciding again while the editor's answer is awaited: conflict.
+    assert!(matches!(
+        a.decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // The answer puts the item back to review and closes the request.
+    let answer = Motivation::parse("Nouvelle capture déposée.").unwrap();
+    a.answer_item("cand-a2", &key, &answer, d(2026, 7, 3), &audit)
+        .await
+        .unwrap();
+    assert!(a.open_complements("cand-a2").await.unwrap().is_empty());
+    assert!(matches!(
+        a.answer_item("cand-a2", &key, &answer, d(2026, 7, 3), &audit)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    a.decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
+        .await
+        .unwrap();
+    let reviews = a.list_reviews("cand-a2").await.unwrap();
+    let kinds: Vec<&str> = reviews.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["complement_requested", "answered", "validated"]);
+    assert!(b.list_reviews("cand-a2").await.unwrap().is_empty());
+
+    // Thread.
+    a.post_message("cand-a2", Side::Editor, &answer, None, &audit)
+        .await
+        .unwrap();
+    assert!(matches!(
+        a.post_message("cand-a2", Side::Editor, &answer, Some("pas-un-fichier"), &audit)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(a.list_messages("cand-a2").await.unwrap().len(), 1);
+    assert!(b.list_messages("cand-a2").await.unwrap().is_empty());
+
+    // Referral: NRU from the template's counter, attestation stored with its PDF blob.
+    let template = NruTemplate::default();
+    let input = |n: u8| ReferralInput {
+        template: &template,
+        today,
+        code: VerificationCode::from_bytes([n; 10]),
+        public_url: "https://segur.example.fr",
+        note: None,
+    };
+    let att = a
+        .refer_candidature("cand-a2", &input(1), |_| Ok(b"%PDF-1.7 test".to_vec()), &audit)
+        .await
+        .unwrap();
+    assert_eq!(att.nru.as_str(), "MDV-LGC-VA2-2026-00001");
+    assert_eq!(att.content.names.len(), 2);
+    let c = a.get_candidature("cand-a2").await.unwrap();
+    assert_eq!(c.candidature.state, CandidatureState::Referenced);
+    assert_eq!(c.candidature.obtained_nru, Some(att.nru.clone()));
+    let by_code = sys.attestation_by_code(&att.code).await.unwrap().unwrap();
+    assert_eq!(by_code.nru, att.nru);
+    let by_pdf = sys.attestation_by_pdf(&att.pdf_sha256).await.unwrap().unwrap();
+    assert_eq!(by_pdf.candidature_id, "cand-a2");
+    assert_eq!(
+        store.blobs().get("ed-a", &att.pdf_sha256).await.unwrap(),
+        b"%PDF-1.7 test"
+    );
+    assert!(sys.list_referencings().await.unwrap().iter().any(|(org, r)| org == "ed-a"
+        && r.nru == att.nru
+        && r.status == ReferencingStatus::Active));
+    // Once referred, never again.
+    assert!(matches!(
+        a.refer_candidature("cand-a2", &input(2), |_| Ok(vec![]), &audit)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // cand-b1 through instruction: a failed rendering rolls everything back (state, counter),
+    // then the referral takes the next number, 00002, whoever the editor.
+    b.transition_candidature("cand-b1", CandidatureEvent::DeclareComplete, today, &audit)
+        .await
+        .unwrap();
+    b.transition_candidature("cand-b1", CandidatureEvent::StartInstruction, today, &audit)
+        .await
+        .unwrap();
+    assert!(
+        b.refer_candidature("cand-b1", &input(3), |_| Err("boom".into()), &audit)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        b.get_candidature("cand-b1").await.unwrap().candidature.state,
+        CandidatureState::InInstruction
+    );
+    let att_b = b
+        .refer_candidature("cand-b1", &input(4), |_| Ok(b"%PDF b".to_vec()), &audit)
+        .await
+        .unwrap();
+    assert_eq!(att_b.nru.as_str(), "MDV-LGC-VA2-2026-00002");
+    // The blob is the organisation's own.
+    assert!(store.blobs().get("ed-a", &att_b.pdf_sha256).await.is_err());
+    assert!(a.attestation("cand-b1").await.unwrap().is_none());
+
+    // Withdrawal of the new referencing marks its attestation.
+    sys.withdraw_referencing(&att.nru, &why, d(2026, 8, 1), &audit)
+        .await
+        .unwrap();
+    let w = sys.attestation_by_code(&att.code).await.unwrap().unwrap();
+    assert!(w.withdrawn_at.is_some());
+    assert_eq!(w.withdrawal_motivation.as_deref(), Some("Capture illisible."));
+    let decisions = a.list_decisions("cand-a2").await.unwrap();
+    let dk: Vec<&str> = decisions.iter().map(|d| d.kind.as_str()).collect();
+    assert_eq!(dk, ["referred", "withdrawn"]);
+
+    // Refusal.
+    a.transition_candidature("cand-a1", CandidatureEvent::DeclareComplete, today, &audit)
+        .await
+        .unwrap();
+    a.transition_candidature("cand-a1", CandidatureEvent::StartInstruction, today, &audit)
+        .await
+        .unwrap();
+    assert_eq!(
+        a.refuse_candidature("cand-a1", &why, today, &audit)
+            .await
+            .unwrap(),
+        CandidatureState::Refused
+    );
+    assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
 }

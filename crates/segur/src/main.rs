@@ -267,6 +267,14 @@ struct ServeArgs {
     /// Largest proof file accepted, in bytes [default: 5 GiB].
     #[arg(long, env = "SEGUR_MAX_FILE_BYTES", default_value_t = 5 << 30)]
     max_file_bytes: u64,
+    /// Format of the NRUs issued on referral: `{dispositif}`, `{couloir}`, `{year}` and one
+    /// `{seq}` / `{seq:0N}` [default: `{dispositif}-{year}-{seq:05}`].
+    #[arg(long, env = "SEGUR_NRU_TEMPLATE", value_parser = parse_nru_template)]
+    nru_template: Option<segur_domain::decision::NruTemplate>,
+}
+
+fn parse_nru_template(s: &str) -> Result<segur_domain::decision::NruTemplate, String> {
+    segur_domain::decision::NruTemplate::parse(s).map_err(|e| e.reason)
 }
 
 fn main() -> ExitCode {
@@ -820,8 +828,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let upload_dir = args.storage.data_dir.join("uploads");
     ensure_writable_dir(&upload_dir)?;
+    // Attestations print their verification URL: without a configured public URL, the
+    // address served here.
+    let public_url = public_url.or_else(|| Some(format!("http://{addr}")));
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
+        nru_template: args.nru_template.clone().unwrap_or_default(),
         public_url,
         oidc_providers,
         pentest_anchors,

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod files;
 pub mod financing;
 pub mod health;
+pub mod instruction;
 pub mod me;
 pub mod pentest;
 pub mod register;
@@ -83,6 +84,28 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
                 ))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::pentest::MAX_REQUEST_BYTES,
+                )),
+        )
+        .routes(routes!(instruction::get_instruction))
+        .routes(routes!(instruction::post_review))
+        .routes(routes!(instruction::post_answer))
+        .routes(routes!(
+            instruction::list_messages,
+            instruction::post_message
+        ))
+        .routes(routes!(instruction::post_transition))
+        .routes(routes!(instruction::post_referral))
+        .routes(routes!(instruction::post_refusal))
+        .routes(routes!(instruction::get_attestation_pdf))
+        .routes(routes!(instruction::post_withdrawal))
+        .routes(routes!(instruction::get_queue))
+        .routes(routes!(instruction::post_assignments))
+        .routes(routes!(instruction::check_attestation))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(instruction::verify_attestation_pdf))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::instruction::MAX_ATTESTATION_PDF_BYTES,
                 )),
         )
         .routes(routes!(rules::list_rules))

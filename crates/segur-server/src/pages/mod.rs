@@ -9,6 +9,7 @@ mod files;
 mod financing;
 mod history;
 mod home;
+mod instruction;
 mod oidc;
 mod pentest;
 mod register;
@@ -142,6 +143,45 @@ pub fn router() -> Router<AppState> {
             get(tokens::index).post(tokens::create_submit),
         )
         .route("/compte/jetons/{id}/revoquer", post(tokens::revoke_submit))
+        .route("/instruction", get(instruction::queue))
+        .route("/instruction/affectation", post(instruction::assign_submit))
+        .route("/candidatures/{id}/instruction", get(instruction::show))
+        .route(
+            "/candidatures/{id}/instruction/decision",
+            post(instruction::decide_submit),
+        )
+        .route(
+            "/candidatures/{id}/instruction/reponse",
+            post(instruction::answer_submit),
+        )
+        .route(
+            "/candidatures/{id}/instruction/message",
+            post(instruction::message_submit),
+        )
+        .route(
+            "/candidatures/{id}/instruction/transition",
+            post(instruction::transition_submit),
+        )
+        .route(
+            "/candidatures/{id}/instruction/referencement",
+            post(instruction::refer_submit),
+        )
+        .route(
+            "/candidatures/{id}/instruction/refus",
+            post(instruction::refuse_submit),
+        )
+        .route(
+            "/candidatures/{id}/instruction/retrait",
+            post(instruction::withdraw_submit),
+        )
+        .route("/registre/attestations", get(instruction::check_form))
+        .route(
+            "/registre/attestations/verifier",
+            post(instruction::check_pdf).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::instruction::MAX_ATTESTATION_PDF_BYTES,
+            )),
+        )
+        .route("/registre/attestations/{code}", get(instruction::check_code))
         .route("/historique", get(history::show))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))

@@ -10,6 +10,7 @@ mod errors;
 mod files;
 mod financing;
 mod identity;
+mod instruction;
 mod isolation;
 mod oidc;
 mod openapi;

@@ -1,0 +1,375 @@
+//! The instruction workflow shared by the JSON API and the pages: decisions on proof items with
+//! the calendar rules (LIF-06, LIF-07), the editor's answers, the thread, the candidature's
+//! clocks, and the référent's decisions (LIF-08 referral with NRU and attestation, refusal,
+//! withdrawal with EQV-13).
+//!
+//! Handlers reach here only with a `TenantStore` handed out by `access.rs`; the rules are the
+//! domain's (`segur_domain::instruction`, `segur_domain::decision`), this module only gathers
+//! what they need (calendars, plan, settings, today) and calls the store.
+
+use jiff::civil::Date;
+use rand::Rng;
+use segur_domain::candidature::{CandidatureEvent, CandidatureState};
+use segur_domain::catalogue::ProofItemKey;
+use segur_domain::decision::{Blocker, Motivation, VerificationCode, blockers};
+use segur_domain::instruction::{
+    Clock, ItemDecision, check_complement_request, clocks, default_complement_due, is_delayed,
+};
+use segur_domain::org::OrganisationKind;
+use segur_store::{
+    AttestationRecord, AuditEntry, CandidatureDecisionRecord, MessageRecord, OpenComplement,
+    ReferralInput, ReviewRecord, Side, TenantStore, UserRecord,
+};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Everything both sides see about a candidature's instruction.
+#[derive(Debug, Clone)]
+pub struct InstructionOverview {
+    pub candidature_id: String,
+    pub state: CandidatureState,
+    pub dispositif: String,
+    pub today: Date,
+    pub clocks: Vec<Clock>,
+    pub open_complements: Vec<OpenComplement>,
+    /// LIF-06: a complement is unanswered for more than the allowed delay.
+    pub delayed: bool,
+    pub delay_days: u32,
+    pub reviews: Vec<ReviewRecord>,
+    pub messages: Vec<MessageRecord>,
+    pub decisions: Vec<CandidatureDecisionRecord>,
+    pub attestation: Option<AttestationRecord>,
+    /// Items that stop the referral (LIF-08); empty when it can be referred.
+    pub blockers: Vec<Blocker>,
+}
+
+fn parse_motivation(text: &str, field: &str) -> Result<Motivation, ApiError> {
+    Motivation::parse(text).map_err(|e| ApiError::invalid(field, e.reason))
+}
+
+/// The side a user writes from.
+pub fn side_of(user: &UserRecord) -> Side {
+    if user.organisation_kind == OrganisationKind::Ans {
+        Side::Ans
+    } else {
+        Side::Editor
+    }
+}
+
+/// Gathers the overview of candidature `id` (already authorised: `tenant` owns it).
+pub async fn overview(
+    state: &AppState,
+    tenant: &TenantStore,
+    id: &str,
+) -> Result<InstructionOverview, ApiError> {
+    let c = tenant.get_candidature(id).await?;
+    let today = state.today();
+    let dispositif = c.candidature.dispositif.clone();
+    let calendars = state
+        .store()
+        .system()
+        .calendar_history(dispositif.as_str())
+        .await?;
+    let open = tenant.open_complements(id).await?;
+    let rules = state.settings().get(&dispositif);
+    let delay_days = rules.lif06_unanswered_days;
+    let delayed = open
+        .iter()
+        .any(|o| is_delayed(o.requested_on, today, delay_days));
+    let next_due = open.iter().filter_map(|o| o.due_on).min();
+    let world = tenant.world_for_candidature(id).await?;
+    let plan = segur_domain::rules::plan(&world, id, today, state.settings())
+        .map_err(|e| ApiError::new(ErrorCode::Conflict, e.to_string()))?;
+    Ok(InstructionOverview {
+        candidature_id: id.to_owned(),
+        state: c.candidature.state,
+        dispositif: dispositif.as_str().to_owned(),
+        today,
+        clocks: clocks(&calendars, today, next_due),
+        open_complements: open,
+        delayed,
+        delay_days,
+        reviews: tenant.list_reviews(id).await?,
+        messages: tenant.list_messages(id).await?,
+        decisions: tenant.list_decisions(id).await?,
+        attestation: tenant.attestation(id).await?,
+        blockers: blockers(&plan),
+    })
+}
+
+/// An instructeur's decision on one item. A complement request gets an answer due date
+/// (given, or today plus the LIF-06 delay, never after D3) checked against LIF-07.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_item(
+    state: &AppState,
+    tenant: &TenantStore,
+    id: &str,
+    key: &ProofItemKey,
+    decision: ItemDecision,
+    motivation: &str,
+    due_on: Option<Date>,
+    audit: &AuditEntry,
+) -> Result<ReviewRecord, ApiError> {
+    let motivation = parse_motivation(motivation, "motivation")?;
+    let today = state.today();
+    let due_on = if decision == ItemDecision::RequestComplement {
+        let c = tenant.get_candidature(id).await?;
+        let dispositif = c.candidature.dispositif;
+        let calendars = state
+            .store()
+            .system()
+            .calendar_history(dispositif.as_str())
+            .await?;
+        let delay = state.settings().get(&dispositif).lif06_unanswered_days;
+        let due = due_on.unwrap_or_else(|| default_complement_due(&calendars, today, delay));
+        check_complement_request(&calendars, today, due).map_err(|e| {
+            ApiError::new(ErrorCode::RulesFailed, e.reason.clone()).with_field(e.field)
+        })?;
+        Some(due)
+    } else {
+        None
+    };
+    Ok(tenant
+        .decide_item(id, key, decision, &motivation, due_on, today, audit)
+        .await?)
+}
+
+/// The editor's answer to a request on one item.
+pub async fn answer_item(
+    state: &AppState,
+    tenant: &TenantStore,
+    id: &str,
+    key: &ProofItemKey,
+    message: &str,
+    audit: &AuditEntry,
+) -> Result<ReviewRecord, ApiError> {
+    let message = parse_motivation(message, "message")?;
+    Ok(tenant
+        .answer_item(id, key, &message, state.today(), audit)
+        .await?)
+}
+
+/// A message of the thread, from the caller's side.
+pub async fn post_message(
+    tenant: &TenantStore,
+    user: &UserRecord,
+    id: &str,
+    body: &str,
+    file_id: Option<&str>,
+    audit: &AuditEntry,
+) -> Result<MessageRecord, ApiError> {
+    let body = parse_motivation(body, "body")?;
+    let file_id = file_id.map(str::trim).filter(|f| !f.is_empty());
+    Ok(tenant
+        .post_message(id, side_of(user), &body, file_id, audit)
+        .await?)
+}
+
+/// Who may trigger which transition: the editor files and declares; the ANS opens the
+/// instruction. Referral and refusal are decisions (see [`refer`], [`refuse`]).
+pub fn transition_side(event: CandidatureEvent) -> Option<Side> {
+    use CandidatureEvent as E;
+    match event {
+        E::SubmitAdministrative | E::StartDeposits | E::DeclareComplete | E::Reopen | E::Abandon => {
+            Some(Side::Editor)
+        }
+        E::CompleteEligibility | E::StartInstruction => Some(Side::Ans),
+        E::RequestComplement | E::Refer | E::Refuse => None,
+    }
+}
+
+/// Parses a transition name of the API and the forms.
+pub fn parse_event(s: &str) -> Result<CandidatureEvent, ApiError> {
+    use CandidatureEvent as E;
+    Ok(match s {
+        "submit_administrative" => E::SubmitAdministrative,
+        "complete_eligibility" => E::CompleteEligibility,
+        "start_deposits" => E::StartDeposits,
+        "declare_complete" => E::DeclareComplete,
+        "start_instruction" => E::StartInstruction,
+        "reopen" => E::Reopen,
+        "abandon" => E::Abandon,
+        other => {
+            return Err(ApiError::invalid(
+                "event",
+                format!(
+                    "« {other} » : transition inconnue (submit_administrative, complete_eligibility, \
+                     start_deposits, declare_complete, start_instruction, reopen, abandon)"
+                ),
+            ));
+        }
+    })
+}
+
+/// Applies a transition for the caller's side (the state machine decides whether it is
+/// possible).
+pub async fn transition(
+    state: &AppState,
+    tenant: &TenantStore,
+    user: &UserRecord,
+    id: &str,
+    event: CandidatureEvent,
+    audit: &AuditEntry,
+) -> Result<CandidatureState, ApiError> {
+    if transition_side(event) != Some(side_of(user)) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "cette transition n'est pas de votre ressort",
+        ));
+    }
+    Ok(tenant
+        .transition_candidature(id, event, state.today(), audit)
+        .await?)
+}
+
+/// A fresh verification code (80 random bits).
+fn new_code() -> VerificationCode {
+    let mut bytes = [0u8; 10];
+    rand::rng().fill_bytes(&mut bytes);
+    VerificationCode::from_bytes(bytes)
+}
+
+/// The référent refers the candidature (LIF-08): refused with the list of blocking items while
+/// a required item is not validated; otherwise the NRU is issued with its attestation PDF.
+pub async fn refer(
+    state: &AppState,
+    tenant: &TenantStore,
+    id: &str,
+    note: Option<&str>,
+    audit: &AuditEntry,
+) -> Result<AttestationRecord, ApiError> {
+    let today = state.today();
+    let world = tenant.world_for_candidature(id).await?;
+    let plan = segur_domain::rules::plan(&world, id, today, state.settings())
+        .map_err(|e| ApiError::new(ErrorCode::Conflict, e.to_string()))?;
+    let c = tenant.get_candidature(id).await?;
+    if let Err(e) = segur_domain::decision::check_referral(c.candidature.state, &plan) {
+        let details = match &e {
+            segur_domain::decision::DecisionError::NotReady(b) => serde_json::json!({
+                "rule": "LIF-08",
+                "blockers": b.iter().map(|b| serde_json::json!({
+                    "requirement": b.key.requirement.as_str(),
+                    "scenario": b.key.scenario,
+                    "proof": b.key.proof,
+                    "chapter": b.chapter,
+                    "status": b.deposit.map(|s| s.as_str()),
+                    "rules": b.rules,
+                })).collect::<Vec<_>>(),
+            }),
+            _ => serde_json::json!({ "rule": "LIF-08" }),
+        };
+        return Err(ApiError::new(ErrorCode::Conflict, e.to_string()).with_details(details));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(n) = note {
+        parse_motivation(n, "note")?;
+    }
+    let public_url = state
+        .config()
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://localhost:8080".to_owned());
+    let input = ReferralInput {
+        template: &state.config().nru_template,
+        today,
+        code: new_code(),
+        public_url: &public_url,
+        note,
+    };
+    Ok(tenant
+        .refer_candidature(id, &input, crate::attestation::render, audit)
+        .await?)
+}
+
+/// The référent refuses the candidature, with a motivation.
+pub async fn refuse(
+    state: &AppState,
+    tenant: &TenantStore,
+    id: &str,
+    motivation: &str,
+    audit: &AuditEntry,
+) -> Result<CandidatureState, ApiError> {
+    let motivation = parse_motivation(motivation, "motivation")?;
+    Ok(tenant
+        .refuse_candidature(id, &motivation, state.today(), audit)
+        .await?)
+}
+
+/// Parses an optional `YYYY-MM-DD` date of a form or a body.
+pub fn parse_optional_date(s: Option<&str>, field: &str) -> Result<Option<Date>, ApiError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse::<Date>().map(Some).map_err(|_| {
+            ApiError::invalid(field, format!("« {s} » : date attendue au format AAAA-MM-JJ"))
+        }),
+    }
+}
+
+/// The ANS's instruction desk across editors: the queue and its assignments. Only
+/// `access::instruction_desk` builds one, after the policy allowed `Instruct`.
+pub struct InstructionDesk {
+    pub(crate) system: segur_store::SystemStore,
+}
+
+impl InstructionDesk {
+    pub async fn instruction_queue(
+        &self,
+        filter: &segur_store::QueueFilter,
+        sort: segur_store::QueueSort,
+        page: segur_store::Page,
+    ) -> Result<segur_store::Paged<segur_store::QueueRow>, ApiError> {
+        Ok(self.system.instruction_queue(filter, sort, page).await?)
+    }
+
+    pub async fn instruction_counts(
+        &self,
+        filter: &segur_store::QueueFilter,
+        delayed_before: Date,
+    ) -> Result<segur_store::QueueCounts, ApiError> {
+        Ok(self
+            .system
+            .instruction_counts(filter, delayed_before)
+            .await?)
+    }
+
+    pub async fn assign_candidatures(
+        &self,
+        ids: &[String],
+        assignee: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<u64, ApiError> {
+        Ok(self.system.assign_candidatures(ids, assignee, audit).await?)
+    }
+
+    /// The ANS agents a candidature can be assigned to.
+    pub async fn agents(&self) -> Result<Vec<UserRecord>, ApiError> {
+        let users = self.system.list_users(segur_store::Page::max()).await?;
+        Ok(users
+            .items
+            .into_iter()
+            .filter(|u| u.organisation_kind == OrganisationKind::Ans)
+            .collect())
+    }
+}
+
+/// The référent's desk for decisions that cross editors (withdrawal, EQV-13). Only
+/// `access::decision_desk` builds one, after the policy allowed `Decide`.
+pub struct DecisionDesk {
+    pub(crate) system: segur_store::SystemStore,
+}
+
+impl DecisionDesk {
+    pub async fn withdraw_referencing(
+        &self,
+        nru: &segur_domain::referencing::Nru,
+        motivation: &Motivation,
+        today: Date,
+        audit: &AuditEntry,
+    ) -> Result<Vec<String>, ApiError> {
+        Ok(self
+            .system
+            .withdraw_referencing(nru, motivation, today, audit)
+            .await?)
+    }
+}

@@ -1,0 +1,751 @@
+//! Instruction by the ANS through the API and the pages: per-item decisions with motivations,
+//! complement requests under LIF-06/LIF-07, the editor's answers, the thread, referral with
+//! its NRU and attestation PDF (LIF-08), the public check of the attestation, refusal,
+//! withdrawal, the queue, and who may do what.
+
+use axum::http::StatusCode;
+use segur_domain::org::Role;
+use segur_store::NewAccount;
+use serde_json::json;
+
+use crate::common::{PASSWORD, TestApp, body_text};
+
+const CAND: &str = "hospidpi-dpi";
+/// HOP-DPI-Va2: D2 2025-09-30, D3 2025-12-31. Between them, complements may be asked.
+fn in_exchanges() -> jiff::civil::Date {
+    jiff::civil::date(2025, 10, 15)
+}
+
+async fn app_on(today: jiff::civil::Date) -> TestApp {
+    let app = TestApp::demo_with(|c| c.fixed_today = Some(today)).await;
+    for (login, role, org) in [
+        (
+            "mandataire@hopital.test",
+            Role::EditorMandataire,
+            "ed-hopital",
+        ),
+        ("referent@ans.test", Role::AnsReferent, "ans"),
+    ] {
+        app.store
+            .system()
+            .create_account(&NewAccount {
+                login: login.into(),
+                display_name: format!("Test {login}"),
+                password: PASSWORD.into(),
+                role,
+                organisation_id: org.into(),
+            })
+            .await
+            .unwrap();
+    }
+    app
+}
+
+fn item(req: &str, s: u16, p: u16) -> serde_json::Value {
+    json!({ "requirement": req, "scenario": s, "proof": p })
+}
+
+fn with(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    base
+}
+
+async fn kinds_of_events(app: &TestApp) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    let mut raw = sqlx::AnyConnection::connect(&app.db_url()).await.unwrap();
+    let rows = sqlx::query("SELECT kind FROM domain_events WHERE candidature_id = $1 ORDER BY seq")
+        .bind(CAND)
+        .fetch_all(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    rows.iter().map(|r| r.get::<String, _>("kind")).collect()
+}
+
+#[tokio::test]
+async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() {
+    let app = app_on(in_exchanges()).await;
+    let ans = app.login("instructeur@ans.test").await;
+    let editor = app.login("mandataire@hopital.test").await;
+    let referent = app.login("referent@ans.test").await;
+    let url = format!("/api/v1/candidatures/{CAND}");
+
+    // The instructeur asks for a complement, motivated, with the default due date (+5 days).
+    let (s, r) = app
+        .post_json(
+            &format!("{url}/reviews"),
+            &with(
+                item("SC.DMP.20", 1, 1),
+                json!({"decision": "request_complement", "motivation": "La capture ne montre pas l'envoi au DMP."}),
+            ),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["kind"], "complement_requested");
+    assert_eq!(r["due_on"], "2025-10-20");
+    assert_eq!(r["author_side"], "ans");
+
+    // Both sides see the open request, its clock and the motivation.
+    for cookie in [&editor, &ans] {
+        let (s, v) = app.get_json(&format!("{url}/instruction"), Some(cookie)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let open = v["open_complements"].as_array().unwrap();
+        assert!(
+            open.iter().any(|o| o["requirement"] == "SC.DMP.20"
+                && o["due_on"] == "2025-10-20"
+                && o["motivation"] == "La capture ne montre pas l'envoi au DMP."),
+            "{v}"
+        );
+        let clocks: Vec<&str> = v["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert!(clocks.contains(&"d3") && clocks.contains(&"complement_due"), "{v}");
+    }
+
+    // The editor cannot decide; the instructeur cannot answer.
+    let (s, _) = app
+        .post_json(
+            &format!("{url}/reviews"),
+            &with(
+                item("SC.MSS.20", 1, 2),
+                json!({"decision": "validate", "motivation": "ok"}),
+            ),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .post_json(
+            &format!("{url}/answers"),
+            &with(item("SC.DMP.20", 1, 1), json!({"message": "x"})),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // A decision without motivation is refused and changes nothing.
+    let (s, e) = app
+        .post_json(
+            &format!("{url}/reviews"),
+            &with(
+                item("SC.MSS.20", 1, 2),
+                json!({"decision": "validate", "motivation": "   "}),
+            ),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["field"], "motivation");
+
+    // The editor answers: the item is back to review.
+    let (s, r) = app
+        .post_json(
+            &format!("{url}/answers"),
+            &with(
+                item("SC.DMP.20", 1, 1),
+                json!({"message": "Nouvelle capture avec l'accusé de réception du DMP."}),
+            ),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["kind"], "answered");
+    // Answering twice: nothing is waiting any more.
+    let (s, _) = app
+        .post_json(
+            &format!("{url}/answers"),
+            &with(item("SC.DMP.20", 1, 1), json!({"message": "encore"})),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // A thread message each way.
+    let (s, m) = app
+        .post_json(
+            &format!("{url}/messages"),
+            &json!({"body": "Merci de préciser la version du connecteur."}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    assert_eq!(m["author_side"], "ans");
+    let (s, _) = app
+        .post_json(
+            &format!("{url}/messages"),
+            &json!({"body": "Connecteur DMP 3.1."}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, thread) = app.get_json(&format!("{url}/messages"), Some(&editor)).await;
+    assert_eq!(thread.as_array().unwrap().len(), 2, "{thread}");
+
+    // Referral before every item is validated: refused with the blocking items (LIF-08).
+    let (s, e) = app
+        .post_json(&format!("{url}/referral"), &json!({}), Some(&referent))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["details"]["rule"], "LIF-08");
+    let blockers = e["details"]["blockers"].as_array().unwrap().clone();
+    assert!(!blockers.is_empty());
+    // Only a référent decides.
+    let (s, _) = app
+        .post_json(&format!("{url}/referral"), &json!({}), Some(&ans))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Items never deposited are deposited by the editor (here through the store), then the
+    // instructeur validates every blocker.
+    let tenant = app.store.tenant("ed-hopital");
+    for b in &blockers {
+        let key = segur_domain::catalogue::ProofItemKey {
+            requirement: segur_domain::catalogue::RequirementId::parse(
+                b["requirement"].as_str().unwrap(),
+            )
+            .unwrap(),
+            scenario: b["scenario"].as_u64().unwrap() as u16,
+            proof: b["proof"].as_u64().unwrap() as u16,
+        };
+        if b["status"].is_null() || b["status"] == "to_deposit" {
+            tenant
+                .record_deposit_status(
+                    CAND,
+                    &key,
+                    segur_domain::proof::ProofStatus::Deposited,
+                    in_exchanges(),
+                    &segur_store::AuditEntry::default(),
+                )
+                .await
+                .unwrap();
+        }
+        if b["status"] == "complement_requested" || b["status"] == "rejected" {
+            let (s, r) = app
+                .post_json(
+                    &format!("{url}/answers"),
+                    &with(b.clone(), json!({"message": "Complément déposé."})),
+                    Some(&editor),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+        }
+        let body = json!({
+            "requirement": b["requirement"], "scenario": b["scenario"], "proof": b["proof"],
+            "decision": "validate", "motivation": "Conforme à l'exigence."
+        });
+        let (s, r) = app
+            .post_json(&format!("{url}/reviews"), &body, Some(&ans))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}: {r}");
+    }
+    // A validated item cannot be decided again.
+    let first = &blockers[0];
+    let (s, _) = app
+        .post_json(
+            &format!("{url}/reviews"),
+            &json!({"requirement": first["requirement"], "scenario": first["scenario"], "proof": first["proof"], "decision": "reject", "motivation": "non"}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // The référent refers: NRU in the configured format, attestation with every name and NIL.
+    let (s, a) = app
+        .post_json(
+            &format!("{url}/referral"),
+            &json!({"note": "Dossier conforme."}),
+            Some(&referent),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["nru"], "HOP-DPI-VA2-2025-00001");
+    let nils: Vec<&str> = a["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["nil"].as_str().unwrap())
+        .collect();
+    assert_eq!(nils, ["NIL-HOSPI-01", "NIL-HOSPI-02"]);
+    assert_eq!(a["rem_version"], "1.0");
+    let code = a["code"].as_str().unwrap().to_owned();
+    assert!(a["verification_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/registre/attestations/{code}")));
+
+    // Referring twice: the state machine refuses.
+    let (s, _) = app
+        .post_json(&format!("{url}/referral"), &json!({}), Some(&referent))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // The PDF: downloadable by the owner, not by another editor.
+    let (s, pdf, headers) = app
+        .get(&format!("{url}/attestation.pdf"), Some(&editor))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(pdf.starts_with("%PDF-"));
+    let other = app.login("mandataire@medi.test").await;
+    let (s, _, _) = app
+        .get(&format!("{url}/attestation.pdf"), Some(&other))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let pdf_bytes = {
+        let resp = app
+            .send(
+                axum::http::Request::get(format!("{url}/attestation.pdf"))
+                    .header("cookie", &editor)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec()
+    };
+
+    // Anyone checks it on the public register: by code (any case, without dashes)…
+    let typed = code.replace('-', "").to_lowercase();
+    let (s, v) = app
+        .get_json(&format!("/api/v1/register/attestations/{typed}"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["attestation"]["nru"], "HOP-DPI-VA2-2025-00001");
+    // … and by the PDF itself; a modified copy is not authentic.
+    let (s, v) = app
+        .post_bytes(
+            "/api/v1/register/attestations/verify",
+            "application/pdf",
+            pdf_bytes.clone(),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["status"], "valid", "{v}");
+    let mut altered = pdf_bytes.clone();
+    altered.extend_from_slice(b"\n% appended\n");
+    let (_, v) = app
+        .post_bytes(
+            "/api/v1/register/attestations/verify",
+            "application/pdf",
+            altered,
+            None,
+        )
+        .await;
+    assert_ne!(v["status"], "valid", "{v}");
+    let (_, v) = app
+        .get_json("/api/v1/register/attestations/0000-0000-0000-0000", None)
+        .await;
+    assert_eq!(v["status"], "unknown");
+    let (s, _) = app
+        .get_json("/api/v1/register/attestations/pas-un-code", None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // The public page says it too, in French.
+    let (s, page, _) = app
+        .get(&format!("/registre/attestations/{code}"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Attestation valide"), "{page}");
+    assert!(page.contains("NIL-HOSPI-02"));
+
+    // The register lists the new referencing.
+    let (_, reg) = app.get_json("/api/v1/register?q=HOP-DPI-VA2-2025-00001", None).await;
+    assert!(
+        reg["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["nru"] == "HOP-DPI-VA2-2025-00001" && e["status"] == "referenced"),
+        "{reg}"
+    );
+
+    // Withdrawal (référent only) makes the attestation invalid.
+    let (s, _) = app
+        .post_json(
+            "/api/v1/referencings/HOP-DPI-VA2-2025-00001/withdrawal",
+            &json!({"motivation": "Non-conformité constatée après référencement."}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, w) = app
+        .post_json(
+            "/api/v1/referencings/HOP-DPI-VA2-2025-00001/withdrawal",
+            &json!({"motivation": "Non-conformité constatée après référencement."}),
+            Some(&referent),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{w}");
+    let (_, v) = app
+        .get_json(&format!("/api/v1/register/attestations/{code}"), None)
+        .await;
+    assert_eq!(v["status"], "withdrawn", "{v}");
+
+    // Every step wrote its domain event (what notifications and webhooks read).
+    let kinds = kinds_of_events(&app).await;
+    for k in [
+        "complement.requested",
+        "complement.answered",
+        "message.from_ans",
+        "message.from_editor",
+        "proof.validated",
+        "candidature.referred",
+        "referencing.withdrawn",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} missing in {kinds:?}");
+    }
+    assert_eq!(
+        app.store.system().verify_audit_chain().await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn lif_07_no_complement_request_after_d3() {
+    // The demo's today (2026-11-22) is after HOP-DPI's D3 (2025-12-31).
+    let app = app_on(crate::common::today()).await;
+    let ans = app.login("instructeur@ans.test").await;
+    let (s, e) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/reviews"),
+            &with(
+                item("SC.DMP.20", 1, 1),
+                json!({"decision": "request_complement", "motivation": "Précisez."}),
+            ),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"], "rules_failed");
+    assert!(e["message"].as_str().unwrap().contains("LIF-07"), "{e}");
+    // Validation remains possible after D3.
+    let (s, r) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/reviews"),
+            &with(
+                item("SC.DMP.20", 1, 1),
+                json!({"decision": "validate", "motivation": "Conforme."}),
+            ),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    // A due date after D3 is refused too (exchanges close at D3).
+    let app = app_on(in_exchanges()).await;
+    let ans = app.login("instructeur@ans.test").await;
+    let (s, e) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/reviews"),
+            &with(
+                item("SC.MSS.20", 1, 2),
+                json!({"decision": "request_complement", "motivation": "Précisez.", "due_on": "2026-01-15"}),
+            ),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["field"], "due_on");
+}
+
+#[tokio::test]
+async fn lif_06_unanswered_complement_flags_the_candidature_delayed() {
+    let app = app_on(in_exchanges()).await;
+    let ans = app.login("instructeur@ans.test").await;
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/reviews"),
+            &with(
+                item("SC.DMP.20", 1, 1),
+                json!({"decision": "request_complement", "motivation": "Précisez."}),
+            ),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, v) = app
+        .get_json(
+            &format!("/api/v1/candidatures/{CAND}/instruction"),
+            Some(&ans),
+        )
+        .await;
+    // The demo's SC.PSC.01.01/1/2 complement dates from 2025-09-20: more than 5 days.
+    assert_eq!(v["delayed"], true, "{v}");
+    let (_, q) = app
+        .get_json("/api/v1/instruction/queue?delayed=true", Some(&ans))
+        .await;
+    assert!(
+        q["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["candidature"] == CAND && r["delayed"] == true),
+        "{q}"
+    );
+    assert!(q["delayed"].as_i64().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn queue_filters_counts_and_batch_assignment() {
+    let app = app_on(in_exchanges()).await;
+    let ans = app.login("instructeur@ans.test").await;
+    let (s, q) = app.get_json("/api/v1/instruction/queue", Some(&ans)).await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    let total = q["total"].as_i64().unwrap();
+    assert!(total >= 5, "{q}");
+    // Drafts are not in the queue.
+    assert!(
+        q["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] != "draft")
+    );
+    let in_instr = q["by_state"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "in_instruction")
+        .unwrap()["count"]
+        .as_i64()
+        .unwrap();
+    let (_, only) = app
+        .get_json("/api/v1/instruction/queue?state=in_instruction", Some(&ans))
+        .await;
+    assert_eq!(only["total"].as_i64().unwrap(), in_instr);
+
+    // Batch assignment to the référent, then the filter finds them.
+    let (_, me) = app.get_json("/api/v1/me", Some(&ans)).await;
+    let my_id = me["id"].as_str().unwrap().to_owned();
+    let (s, r) = app
+        .post_json(
+            "/api/v1/instruction/assignments",
+            &json!({"candidatures": [CAND, "monlps-mdv"], "assignee": my_id}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (_, mine) = app
+        .get_json("/api/v1/instruction/queue?assignee=me&sort=editor", Some(&ans))
+        .await;
+    assert_eq!(mine["total"], 2, "{mine}");
+    // An editor cannot be assigned, nor use the queue.
+    let (_, ed) = app
+        .get_json("/api/v1/me", Some(&app.login("mandataire@medi.test").await))
+        .await;
+    let (s, _) = app
+        .post_json(
+            "/api/v1/instruction/assignments",
+            &json!({"candidatures": [CAND], "assignee": ed["id"]}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let editor = app.login("mandataire@medi.test").await;
+    let (s, _) = app
+        .get_json("/api/v1/instruction/queue", Some(&editor))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.get_json("/api/v1/instruction/queue", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .get_json("/api/v1/instruction/queue?sort=nope", Some(&ans))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // The queue page renders the same list, with a form per batch.
+    let (s, page, _) = app.get("/instruction", Some(&ans)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Instruction des candidatures"));
+    assert!(page.contains(&format!("/candidatures/{CAND}/instruction")));
+}
+
+#[tokio::test]
+async fn another_editor_sees_nothing_and_transitions_follow_the_state_machine() {
+    let app = app_on(in_exchanges()).await;
+    let other = app.login("mandataire@medi.test").await;
+    for path in ["instruction", "messages"] {
+        let (s, _) = app
+            .get_json(&format!("/api/v1/candidatures/{CAND}/{path}"), Some(&other))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/messages"),
+            &json!({"body": "intrusion"}),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = app
+        .get(&format!("/candidatures/{CAND}/instruction"), Some(&other))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The editor of medicab declares its dossier complete: recorded (LIF-05), then the ANS
+    // opens the instruction; the editor cannot open it, nor refer through a transition.
+    let medi = other;
+    let ans = app.login("instructeur@ans.test").await;
+    let (s, v) = app
+        .post_json(
+            "/api/v1/candidatures/medicab-mdv/transitions",
+            &json!({"event": "start_instruction"}),
+            Some(&medi),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = app
+        .post_json(
+            "/api/v1/candidatures/medicab-mdv/transitions",
+            &json!({"event": "declare_complete"}),
+            Some(&medi),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "complete");
+    let c = app
+        .store
+        .tenant("ed-medi")
+        .get_candidature("medicab-mdv")
+        .await
+        .unwrap();
+    assert_eq!(c.candidature.complete_deposit_on, Some(in_exchanges()));
+    let (s, v) = app
+        .post_json(
+            "/api/v1/candidatures/medicab-mdv/transitions",
+            &json!({"event": "start_instruction"}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "in_instruction");
+    let (s, _) = app
+        .post_json(
+            "/api/v1/candidatures/medicab-mdv/transitions",
+            &json!({"event": "refer"}),
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = app
+        .post_json(
+            "/api/v1/candidatures/medicab-mdv/transitions",
+            &json!({"event": "declare_complete"}),
+            Some(&medi),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn refusal_is_motivated_and_final() {
+    let app = app_on(in_exchanges()).await;
+    let referent = app.login("referent@ans.test").await;
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/refusal"),
+            &json!({"motivation": ""}),
+            Some(&referent),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/refusal"),
+            &json!({"motivation": "Exigences de sécurité non satisfaites."}),
+            Some(&referent),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "refused");
+    let (_, o) = app
+        .get_json(
+            &format!("/api/v1/candidatures/{CAND}/instruction"),
+            Some(&referent),
+        )
+        .await;
+    assert_eq!(o["decisions"][0]["kind"], "refused");
+    assert_eq!(
+        o["decisions"][0]["motivation"],
+        "Exigences de sécurité non satisfaites."
+    );
+    // The thread is closed once the candidature is final.
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/candidatures/{CAND}/messages"),
+            &json!({"body": "Et maintenant ?"}),
+            Some(&referent),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_instruction_page_works_without_javascript_on_both_sides() {
+    let app = app_on(in_exchanges()).await;
+    let ans = app.login("instructeur@ans.test").await;
+    let editor = app.login("mandataire@hopital.test").await;
+    let page_url = format!("/candidatures/{CAND}/instruction");
+    let (s, page, _) = app.get(&page_url, Some(&ans)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Enregistrer la décision"), "decision forms");
+    assert!(page.contains("Fin des échanges (D3)"));
+
+    // A complement request through the form, then the editor sees the motivation.
+    let resp = app
+        .post_form(
+            &format!("{page_url}/decision"),
+            "requirement=SC.DMP.20&scenario=1&proof=1&decision=request_complement&motivation=Capture+illisible&due_on=2025-10-22",
+            Some(&ans),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("message="), "{location}");
+    let (_, page, _) = app.get(&page_url, Some(&editor)).await;
+    assert!(page.contains("Capture illisible"), "motivation shown");
+    assert!(page.contains("Envoyer la réponse"), "answer form");
+    assert!(!page.contains("Enregistrer la décision"), "no decision form for the editor");
+
+    // A refused form comes back with the French reason, nothing changed.
+    let resp = app
+        .post_form(
+            &format!("{page_url}/decision"),
+            "requirement=SC.MSS.20&scenario=1&proof=2&decision=validate&motivation=",
+            Some(&ans),
+        )
+        .await;
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("erreur="), "{location}");
+    let (_, page, _) = app.get(&location, Some(&ans)).await;
+    assert!(page.contains("motivation est obligatoire"), "{page}");
+
+    // The editor answers through the form.
+    let resp = app
+        .post_form(
+            &format!("{page_url}/reponse"),
+            "requirement=SC.DMP.20&scenario=1&proof=1&message=Voici+la+nouvelle+capture",
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("message="),
+        "{}",
+        body_text(resp).await
+    );
+}
