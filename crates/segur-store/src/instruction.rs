@@ -514,7 +514,9 @@ impl TenantStore {
         .fetch_one(&mut *conn)
         .await?
         .try_get("n")?;
-        if open == 0 {
+        // An item imported as "complement requested" has no history row: its status is the
+        // request. A deposited item with nothing open has been answered already.
+        if open == 0 && current == Some(ProofStatus::Deposited) {
             return Err(StoreError::Conflict(format!(
                 "aucune demande de l'ANS n'attend de réponse sur la preuve {key}"
             )));
@@ -576,8 +578,22 @@ impl TenantStore {
         Ok(review)
     }
 
+    /// `NotFound` unless the candidature is this organisation's: lists of another editor's
+    /// candidature are "not found", never an empty list.
+    async fn ensure_candidature(&self, candidature_id: &str) -> Result<(), StoreError> {
+        self.store().tick();
+        sqlx::query("SELECT id FROM candidatures WHERE id = $1 AND organisation_id = $2")
+            .bind(candidature_id)
+            .bind(self.organisation_id())
+            .fetch_optional(self.store().pool())
+            .await?
+            .map(|_| ())
+            .ok_or(StoreError::NotFound)
+    }
+
     /// Every decision and answer of a candidature, oldest first.
     pub async fn list_reviews(&self, candidature_id: &str) -> Result<Vec<ReviewRecord>, StoreError> {
+        self.ensure_candidature(candidature_id).await?;
         self.store().tick();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REVIEW_COLUMNS} FROM proof_reviews r LEFT JOIN users u ON u.id = r.author_user_id \
@@ -715,6 +731,7 @@ impl TenantStore {
         &self,
         candidature_id: &str,
     ) -> Result<Vec<MessageRecord>, StoreError> {
+        self.ensure_candidature(candidature_id).await?;
         self.store().tick();
         let rows = sqlx::query(
             "SELECT m.id, m.candidature_id, m.author_user_id, u.display_name AS author_name, m.author_side, \
@@ -1015,6 +1032,7 @@ impl TenantStore {
         &self,
         candidature_id: &str,
     ) -> Result<Vec<CandidatureDecisionRecord>, StoreError> {
+        self.ensure_candidature(candidature_id).await?;
         self.store().tick();
         let rows = sqlx::query(
             "SELECT kind, motivation, nru, author_user_id, decided_on, created_at FROM candidature_decisions \

@@ -3752,7 +3752,7 @@ async fn check_instruction(store: Store, url: String) {
     let reviews = a.list_reviews("cand-a2").await.unwrap();
     let kinds: Vec<&str> = reviews.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(kinds, ["complement_requested", "answered", "validated"]);
-    assert!(b.list_reviews("cand-a2").await.unwrap().is_empty());
+    assert_eq!(b.list_reviews("cand-a2").await, Err(StoreError::NotFound));
 
     // Thread.
     a.post_message("cand-a2", Side::Editor, &answer, None, &audit)
@@ -3764,7 +3764,7 @@ async fn check_instruction(store: Store, url: String) {
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(a.list_messages("cand-a2").await.unwrap().len(), 1);
-    assert!(b.list_messages("cand-a2").await.unwrap().is_empty());
+    assert_eq!(b.list_messages("cand-a2").await, Err(StoreError::NotFound));
 
     // Referral: NRU from the template's counter, attestation stored with its PDF blob.
     let template = NruTemplate::default();

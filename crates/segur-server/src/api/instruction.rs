@@ -870,7 +870,7 @@ pub async fn verify_pdf_bytes(
 ) -> Result<AttestationCheckView, ApiError> {
     let sha = hex::encode(Sha256::digest(bytes));
     let a = state.store().system().attestation_by_pdf(&sha).await?;
-    if a.is_none() && segur_attestation::read_verification_code(bytes).is_some() {
+    if a.is_none() && crate::attestation::read_verification_code(bytes).is_some() {
         // It carries a code but is not a byte-exact copy: modified after issuance.
         return Ok(AttestationCheckView {
             status: "altered".into(),

@@ -827,10 +827,12 @@ pub async fn assign_submit(
     let desk = instruction_desk(&user, &state)?;
     let mut ids = Vec::new();
     let mut assignee = None;
-    for (k, v) in form_urlencoded::parse(&body) {
-        match &*k {
-            "candidature" => ids.push(v.into_owned()),
-            "assignee" => assignee = Some(v.into_owned()),
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| PageError::bad_request("formulaire illisible"))?;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "candidature" => ids.push(v),
+            "assignee" => assignee = Some(v),
             _ => {}
         }
     }

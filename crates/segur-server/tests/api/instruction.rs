@@ -229,7 +229,7 @@ async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() 
             let (s, r) = app
                 .post_json(
                     &format!("{url}/answers"),
-                    &with(b.clone(), json!({"message": "Complément déposé."})),
+                    &json!({"requirement": b["requirement"], "scenario": b["scenario"], "proof": b["proof"], "message": "Complément déposé."}),
                     Some(&editor),
                 )
                 .await;
@@ -550,7 +550,7 @@ async fn queue_filters_counts_and_batch_assignment() {
             Some(&ans),
         )
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let editor = app.login("mandataire@medi.test").await;
     let (s, _) = app
         .get_json("/api/v1/instruction/queue", Some(&editor))
