@@ -29,6 +29,19 @@ use crate::state::AppState;
 
 type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
+/// The owning tenant of candidature `id`, checked to exist before any body is read: another
+/// editor's candidature is "not found" whatever the body says.
+async fn existing(
+    state: &AppState,
+    user: &segur_store::UserRecord,
+    id: &str,
+    action: Action,
+) -> Result<segur_store::TenantStore, ApiError> {
+    let tenant = candidature_tenant(state, user, id, action).await?;
+    tenant.candidature_summary(id).await?;
+    Ok(tenant)
+}
+
 /// One decision or answer on a proof item.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
@@ -318,7 +331,7 @@ pub async fn post_review(
     ApiPath(id): ApiPath<String>,
     body: JsonBody<ReviewBody>,
 ) -> Result<(StatusCode, Json<ReviewView>), ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, Action::Instruct).await?;
+    let tenant = existing(&state, &user, &id, Action::Instruct).await?;
     let Json(body) = body?;
     let key = item_key(&body.requirement, body.scenario, body.proof)?;
     let decision =
@@ -368,7 +381,7 @@ pub async fn post_answer(
             "seul l'éditeur répond aux demandes de l'ANS",
         ));
     }
-    let tenant = candidature_tenant(&state, &user, &id, Action::WriteEditorData).await?;
+    let tenant = existing(&state, &user, &id, Action::WriteEditorData).await?;
     let Json(body) = body?;
     let key = item_key(&body.requirement, body.scenario, body.proof)?;
     let audit = meta.audit(&user, "", "");
@@ -418,7 +431,7 @@ pub async fn post_message(
     ApiPath(id): ApiPath<String>,
     body: JsonBody<MessageBody>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, message_action(&user)).await?;
+    let tenant = existing(&state, &user, &id, message_action(&user)).await?;
     let Json(body) = body?;
     let audit = meta.audit(&user, "", "");
     let m = flow::post_message(
@@ -459,7 +472,7 @@ pub async fn post_transition(
     ApiPath(id): ApiPath<String>,
     body: JsonBody<TransitionBody>,
 ) -> Result<Json<StateView>, ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, message_action(&user)).await?;
+    let tenant = existing(&state, &user, &id, message_action(&user)).await?;
     let Json(body) = body?;
     let event = flow::parse_event(&body.event)?;
     let audit = meta.audit(&user, "", "");
@@ -495,7 +508,7 @@ pub async fn post_referral(
     ApiPath(id): ApiPath<String>,
     body: JsonBody<ReferralBody>,
 ) -> Result<(StatusCode, Json<AttestationView>), ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, Action::Decide).await?;
+    let tenant = existing(&state, &user, &id, Action::Decide).await?;
     let Json(body) = body?;
     let audit = meta.audit(&user, "", "");
     let a = flow::refer(&state, &tenant, &id, body.note.as_deref(), &audit).await?;
@@ -520,7 +533,7 @@ pub async fn post_refusal(
     ApiPath(id): ApiPath<String>,
     body: JsonBody<MotivationBody>,
 ) -> Result<Json<StateView>, ApiError> {
-    let tenant = candidature_tenant(&state, &user, &id, Action::Decide).await?;
+    let tenant = existing(&state, &user, &id, Action::Decide).await?;
     let Json(body) = body?;
     let audit = meta.audit(&user, "", "");
     let next = flow::refuse(&state, &tenant, &id, &body.motivation, &audit).await?;

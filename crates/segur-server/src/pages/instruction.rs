@@ -23,7 +23,7 @@ use crate::api::instruction::{
     AttestationCheckView, QueueQuery, QueueRowView, check_view, parse_queue, queue_row_view,
     verify_pdf_bytes,
 };
-use crate::error::{ApiError, PageError};
+use crate::error::{ApiError, ErrorCode, PageError};
 use crate::extract::{MaybeUser, PageUser, RequestMeta, actor, urlencode};
 use crate::instruction::{self as flow, side_of, transition_side};
 use crate::pages::{Layout, date_fr, days_label, render_html};
@@ -203,9 +203,14 @@ fn clip(s: Option<String>) -> Option<String> {
     s.map(|m| m.chars().take(500).collect())
 }
 
+/// Back to the instruction page with the outcome (post/redirect/get). A candidature that is
+/// not the caller's is a 404 page and a missing right a 403 page, as on every other page;
+/// any other refusal comes back as the French reason above the forms.
 fn back(id: &str, anchor: &str, message: Result<String, ApiError>) -> Response {
     let q = match message {
         Ok(m) => format!("message={}", urlencode(&m)),
+        Err(e) if e.code == ErrorCode::NotFound => return PageError::not_found().into_response(),
+        Err(e) if e.code == ErrorCode::Forbidden => return PageError::forbidden().into_response(),
         Err(e) => format!("erreur={}", urlencode(&e.message)),
     };
     Redirect::to(&format!(
