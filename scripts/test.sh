@@ -60,6 +60,9 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql postgresql-client)
+# The attestation PDF tests read the output with independent tools (segur-attestation/tests).
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "installing Debian packages: ${missing[*]}"
   apt_install "${missing[@]}"
