@@ -11,6 +11,7 @@ pub mod events;
 pub mod financing;
 pub mod holidays;
 pub mod identity;
+pub mod monitoring;
 pub mod org;
 pub mod proof;
 pub mod referencing;
