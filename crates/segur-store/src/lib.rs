@@ -6,6 +6,7 @@ mod error;
 mod files;
 mod financing;
 mod identity;
+mod monitoring;
 mod oidc;
 mod records;
 mod register;
