@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod financing;
 mod media;
+pub mod monitoring;
 mod oidc;
 mod openapi;
 mod pages;

@@ -8,6 +8,7 @@ pub mod files;
 pub mod financing;
 pub mod health;
 pub mod me;
+pub mod monitoring;
 pub mod pentest;
 pub mod register;
 pub mod rem_admin;
@@ -103,6 +104,8 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(register::get_register))
         .routes(routes!(register::get_register_csv))
         .routes(routes!(register::declare_obsolete))
+        .routes(routes!(monitoring::get_report))
+        .routes(routes!(monitoring::export_table))
 }
 
 /// Pagination parameters shared by every list.

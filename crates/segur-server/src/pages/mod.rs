@@ -9,6 +9,7 @@ mod files;
 mod financing;
 mod history;
 mod home;
+mod monitoring;
 mod oidc;
 mod pentest;
 mod register;
@@ -132,6 +133,7 @@ pub fn router() -> Router<AppState> {
             get(financing::asp_base_form).post(financing::asp_base_import),
         )
         .route("/ans/pv-pilotes", get(financing::ans_pilots))
+        .route("/suivi", get(monitoring::show))
         .route(
             "/ans/pv-pilotes/{organisation}/{order}/validation",
             post(financing::ans_validate_pilot),

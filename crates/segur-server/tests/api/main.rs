@@ -11,6 +11,7 @@ mod files;
 mod financing;
 mod identity;
 mod isolation;
+mod monitoring;
 mod oidc;
 mod openapi;
 mod page_isolation;
