@@ -95,6 +95,21 @@ pub fn ans_pilot_desk(
     })
 }
 
+/// The ANS's monitoring desk (DEP-01, DEP-02, instruction throughput): cross-tenant counts,
+/// for the ANS's staff only (any ANS role that instructs).
+pub fn ans_monitoring_desk(
+    user: &UserRecord,
+    state: &AppState,
+) -> Result<crate::monitoring::MonitoringDesk, ApiError> {
+    if user.organisation_kind != OrganisationKind::Ans {
+        return Err(denied(Denied::Forbidden));
+    }
+    authorize(&actor(user), Action::Instruct, None).map_err(denied)?;
+    Ok(crate::monitoring::MonitoringDesk {
+        system: state.store().system(),
+    })
+}
+
 /// The caller's own organisation for API tokens, and whether they manage every token of it.
 ///
 /// Any signed-in user may create, list and revoke their own tokens: a token acts as its

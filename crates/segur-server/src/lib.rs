@@ -11,6 +11,7 @@ pub mod extract;
 pub mod financing;
 pub mod instruction;
 mod media;
+pub mod monitoring;
 mod oidc;
 mod openapi;
 mod pages;

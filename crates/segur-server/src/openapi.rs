@@ -22,6 +22,7 @@ use utoipa::OpenApi;
         (name = "règles", description = "Catalogue des règles appliquées"),
         (name = "compte", description = "Utilisateur connecté"),
         (name = "audit", description = "Journal d'audit chaîné : l'organisation de l'appelant, tout le journal pour l'ANS"),
+        (name = "suivi", description = "Suivi du plan de sécurisation (DEP-01, DEP-02) et de l'instruction, pour l'ANS"),
         (name = "fichiers", description = "Fichiers de preuve : envois reprenables (tus 1.0), antivirus, téléchargement"),
     )
 )]

@@ -7,6 +7,7 @@ mod files;
 mod financing;
 mod identity;
 mod instruction;
+mod monitoring;
 mod oidc;
 mod records;
 mod register;

@@ -9,6 +9,7 @@ pub mod financing;
 pub mod health;
 pub mod instruction;
 pub mod me;
+pub mod monitoring;
 pub mod pentest;
 pub mod register;
 pub mod rem_admin;
@@ -126,6 +127,8 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(register::get_register))
         .routes(routes!(register::get_register_csv))
         .routes(routes!(register::declare_obsolete))
+        .routes(routes!(monitoring::get_report))
+        .routes(routes!(monitoring::export_table))
 }
 
 /// Pagination parameters shared by every list.

@@ -10,6 +10,7 @@ mod financing;
 mod history;
 mod home;
 mod instruction;
+mod monitoring;
 mod oidc;
 mod pentest;
 mod register;
@@ -133,6 +134,7 @@ pub fn router() -> Router<AppState> {
             get(financing::asp_base_form).post(financing::asp_base_import),
         )
         .route("/ans/pv-pilotes", get(financing::ans_pilots))
+        .route("/suivi", get(monitoring::show))
         .route(
             "/ans/pv-pilotes/{organisation}/{order}/validation",
             post(financing::ans_validate_pilot),

@@ -568,6 +568,21 @@ const MATRIX: &[Row] = &[
         "",
         [401, 403, 403, 0, 403],
     ),
+    // Monitoring of the plan de sécurisation (DEP-01, DEP-02): the ANS only, cross-tenant.
+    row(
+        "get",
+        "/api/v1/monitoring",
+        "/api/v1/monitoring",
+        "",
+        [401, 403, 403, 200, 403],
+    ),
+    row(
+        "get",
+        "/api/v1/monitoring/{table}/export",
+        "/api/v1/monitoring/dep02/export",
+        "",
+        [401, 403, 403, 200, 403],
+    ),
 ];
 
 #[tokio::test]

@@ -12,6 +12,7 @@ mod financing;
 mod identity;
 mod instruction;
 mod isolation;
+mod monitoring;
 mod oidc;
 mod openapi;
 mod page_isolation;

@@ -227,6 +227,7 @@ const PAGES: &[PageRow] = &[
         "",
         [303, 403, 403, 0, 403],
     ),
+    get("/suivi", "/suivi", [303, 403, 403, 200, 403]),
     get("/registre", "/registre", PUBLIC),
     get(
         "/compte/jetons",
