@@ -18,6 +18,7 @@ mod security;
 mod state;
 pub mod uploads;
 mod views;
+pub mod webhooks;
 
 use std::future::Future;
 
@@ -70,6 +71,7 @@ pub async fn serve(
         tracing::error!(error = ?e, "upload area clean-up failed");
     }
     let worker = scan::spawn_worker(state.clone());
+    let webhook_worker = webhooks::spawn_worker(state.clone());
     let app = router(state);
     let result = axum::serve(
         listener,
@@ -78,5 +80,6 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     worker.abort();
+    webhook_worker.abort();
     result
 }

@@ -267,6 +267,10 @@ struct ServeArgs {
     /// Largest proof file accepted, in bytes [default: 5 GiB].
     #[arg(long, env = "SEGUR_MAX_FILE_BYTES", default_value_t = 5 << 30)]
     max_file_bytes: u64,
+    /// Accept webhook URLs in plain http:// on 127.0.0.1 or localhost (a local relay, tests);
+    /// otherwise webhooks must be https://.
+    #[arg(long, env = "SEGUR_WEBHOOK_ALLOW_LOOPBACK_HTTP")]
+    webhook_allow_loopback_http: bool,
 }
 
 fn main() -> ExitCode {
@@ -828,6 +832,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         upload_dir,
         max_file_bytes: args.max_file_bytes,
         clamd: args.clamd.clone(),
+        webhook_allow_loopback_http: args.webhook_allow_loopback_http,
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

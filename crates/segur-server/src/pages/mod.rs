@@ -4,6 +4,7 @@ mod accounts;
 mod auth;
 mod candidature;
 mod catalogue;
+pub(crate) mod collaboration;
 mod dashboard;
 mod files;
 mod financing;
@@ -17,6 +18,7 @@ mod rem_import;
 mod rules;
 mod second_factor;
 mod tokens;
+mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -80,6 +82,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
+        .route("/mon-travail", get(collaboration::show_my_work))
+        .route(
+            "/candidatures/{id}/attributions",
+            post(collaboration::assign_submit),
+        )
+        .route(
+            "/candidatures/{id}/attributions/retrait",
+            post(collaboration::unassign_submit),
+        )
+        .route(
+            "/candidatures/{id}/notes-internes",
+            post(collaboration::note_submit),
+        )
         .route("/candidatures/{id}/fichiers", get(files::show))
         .route(
             "/candidatures/{id}/test-intrusion",
@@ -142,6 +157,12 @@ pub fn router() -> Router<AppState> {
             get(tokens::index).post(tokens::create_submit),
         )
         .route("/compte/jetons/{id}/revoquer", post(tokens::revoke_submit))
+        .route(
+            "/webhooks",
+            get(webhooks::index).post(webhooks::create_submit),
+        )
+        .route("/webhooks/{id}", get(webhooks::show))
+        .route("/webhooks/{id}/suppression", post(webhooks::delete_submit))
         .route("/historique", get(history::show))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))

@@ -6,6 +6,7 @@ mod common;
 mod auth;
 mod candidatures;
 mod catalogue;
+mod collaboration;
 mod errors;
 mod files;
 mod financing;
