@@ -20,3 +20,4 @@ mod pentest;
 mod register;
 mod rem_admin;
 mod tokens;
+mod webhooks;
