@@ -3051,8 +3051,200 @@ async fn a_blob(store: &Store, org: &str, bytes: &[u8]) -> String {
     store.blobs().put(org, bytes.to_vec()).await.unwrap()
 }
 
+async fn check_collaboration_assignments_and_notes(store: Store, url: String) {
+    loaded(&store).await;
+    let a = store.tenant("ed-a");
+    let b = store.tenant("ed-b");
+    let system = store.system();
+    let alice = system
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let bob = system
+        .find_user_for_login("bob@ed-b")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let key = |req: &str, s: u16, p: u16| ProofItemKey {
+        requirement: rid(req),
+        scenario: s,
+        proof: p,
+    };
+    let by_alice = AuditEntry::default().by(&alice);
+
+    // Assign, then replace: one current assignment per item.
+    let first = a
+        .assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &alice.id,
+            d(2027, 1, 10),
+            &by_alice,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.assignee_user_id, alice.id);
+    assert_eq!(first.status, ProofStatus::Deposited);
+    assert!(!first.chapter.is_empty());
+    a.assign_proof_item(
+        "cand-a1",
+        &key("SC.SSI/GEN.01", 1, 1),
+        &alice.id,
+        d(2027, 1, 5),
+        &by_alice,
+    )
+    .await
+    .unwrap();
+    a.assign_proof_item(
+        "cand-a2",
+        &key("SC.SSI/GEN.01", 1, 1),
+        &alice.id,
+        d(2026, 12, 1),
+        &by_alice,
+    )
+    .await
+    .unwrap();
+    let work = a.my_work(&alice.id).await.unwrap();
+    assert_eq!(work.len(), 2);
+    assert_eq!(work[0].candidature_id, "cand-a2", "soonest due first");
+    assert_eq!(work[1].due_on, d(2027, 1, 5));
+    assert_eq!(a.list_assignments("cand-a1").await.unwrap().len(), 1);
+
+    // The assignee must be an active user of the same organisation; the item must exist in
+    // the candidature's REM version; another organisation's candidature does not exist.
+    assert!(matches!(
+        a.assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &bob.id,
+            d(2027, 1, 5),
+            &by_alice
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        a.assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 9, 9),
+            &alice.id,
+            d(2027, 1, 5),
+            &by_alice
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        b.assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &bob.id,
+            d(2027, 1, 5),
+            &AuditEntry::default()
+        )
+        .await,
+        Err(StoreError::NotFound)
+    );
+    assert!(b.my_work(&alice.id).await.unwrap().is_empty());
+    assert!(b.list_assignments("cand-a1").await.unwrap().is_empty());
+    assert_eq!(
+        b.unassign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &AuditEntry::default()
+        )
+        .await,
+        Err(StoreError::NotFound)
+    );
+
+    // Notes: validated text, optional item, oldest first, invisible to another organisation.
+    let body = segur_domain::collaboration::InternalNote::parse("Capture à refaire").unwrap();
+    let n1 = a
+        .add_internal_note(
+            "cand-a1",
+            Some(&key("SC.SSI/GEN.01", 1, 1)),
+            &body,
+            &by_alice,
+        )
+        .await
+        .unwrap();
+    assert_eq!(n1.author_name, alice.display_name);
+    let n2 = a
+        .add_internal_note("cand-a1", None, &body, &by_alice)
+        .await
+        .unwrap();
+    let notes = a.list_internal_notes("cand-a1").await.unwrap();
+    assert_eq!(
+        notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+        [n1.id.as_str(), n2.id.as_str()]
+    );
+    assert_eq!(notes[0].item, Some(key("SC.SSI/GEN.01", 1, 1)));
+    assert_eq!(notes[1].item, None);
+    assert!(matches!(
+        a.add_internal_note(
+            "cand-a1",
+            Some(&key("SC.SSI/GEN.01", 9, 9)),
+            &body,
+            &by_alice
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        b.list_internal_notes("cand-a1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.add_internal_note("cand-a1", None, &body, &AuditEntry::default())
+            .await
+            .map(|n| n.id),
+        Err(StoreError::NotFound)
+    );
+
+    // Unassign is idempotent; each change has its audit event, which never carries the text.
+    assert!(
+        a.unassign_proof_item("cand-a1", &key("SC.SSI/GEN.01", 1, 1), &by_alice)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !a.unassign_proof_item("cand-a1", &key("SC.SSI/GEN.01", 1, 1), &by_alice)
+            .await
+            .unwrap()
+    );
+    let audit = a.list_audit(Page::max()).await.unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "collaboration.unassign",
+            "collaboration.note",
+            "collaboration.note",
+            "collaboration.assign",
+            "collaboration.assign",
+            "collaboration.assign",
+        ]
+    );
+    assert!(audit.items.iter().all(|e| !e.object.contains("Capture")));
+    assert_eq!(system.verify_audit_chain().await.unwrap(), None);
+
+    // Stored in the tables of migration 15, bound to the organisation.
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM internal_notes WHERE organisation_id = 'ed-a'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(rows, 2);
+    conn.close().await.unwrap();
+}
+
 on_every_backend! {
     dep_02_monitoring_counts => check_dep_02_monitoring_counts;
+    collaboration_assignments_my_work_and_notes => check_collaboration_assignments_and_notes;
     second_factor_and_account_lifecycle => check_second_factor_and_account_lifecycle;
     audit_timestamps => check_audit_timestamps;
     eqv_06_equivalence_list_import_replaces => check_eqv_06_equivalence_list_import_replaces;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod candidatures;
 pub mod catalogue;
+pub mod collaboration;
 pub mod files;
 pub mod financing;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod register;
 pub mod rem_admin;
 pub mod rules;
 pub mod tokens;
+pub mod webhooks;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -50,10 +52,22 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(files::get_content))
         .routes(routes!(files::get_bundle))
         .routes(routes!(me::get_me))
+        .routes(routes!(collaboration::get_my_work))
+        .routes(routes!(
+            collaboration::put_assignment,
+            collaboration::delete_assignment
+        ))
+        .routes(routes!(
+            collaboration::list_internal_notes,
+            collaboration::create_internal_note
+        ))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::export_audit))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::delete_webhook))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(catalogue::list_dispositifs))
         .routes(routes!(catalogue::get_dispositif))
         .routes(routes!(catalogue::get_calendar))

@@ -4,6 +4,7 @@ mod accounts;
 mod auth;
 mod candidature;
 mod catalogue;
+pub(crate) mod collaboration;
 mod dashboard;
 mod files;
 mod financing;
@@ -19,6 +20,7 @@ mod rem_import;
 mod rules;
 mod second_factor;
 mod tokens;
+mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -82,6 +84,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
+        .route("/mon-travail", get(collaboration::show_my_work))
+        .route(
+            "/candidatures/{id}/attributions",
+            post(collaboration::assign_submit),
+        )
+        .route(
+            "/candidatures/{id}/attributions/retrait",
+            post(collaboration::unassign_submit),
+        )
+        .route(
+            "/candidatures/{id}/notes-internes",
+            post(collaboration::note_submit),
+        )
         .route("/candidatures/{id}/fichiers", get(files::show))
         .route(
             "/candidatures/{id}/test-intrusion",
@@ -184,6 +199,12 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/registre/attestations/{code}", get(instruction::check_code))
+        .route(
+            "/webhooks",
+            get(webhooks::index).post(webhooks::create_submit),
+        )
+        .route("/webhooks/{id}", get(webhooks::show))
+        .route("/webhooks/{id}/suppression", post(webhooks::delete_submit))
         .route("/historique", get(history::show))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))
