@@ -215,10 +215,7 @@ fn lif_08_sixty_names_wrap_onto_several_pages() {
     assert!(text.contains(&format!("Page {pages} / {pages}")), "{text}");
     // The verification block comes once, after the table, on the last page.
     assert_eq!(text.matches("Vérifiez l'authenticité").count(), 1);
-    let last_page = text
-        .split('\u{c}')
-        .rfind(|p| !p.trim().is_empty())
-        .unwrap();
+    let last_page = text.split('\u{c}').rfind(|p| !p.trim().is_empty()).unwrap();
     assert!(last_page.contains("Vérifiez l'authenticité"), "{last_page}");
     // The table header is repeated on every page of the table.
     assert!(text.matches("Version technique").count() >= 2, "{text}");

@@ -44,6 +44,9 @@ pub enum Action {
     ReadInternalNotes,
     /// Assign proof items and write internal notes (owning editor's staff only).
     WriteInternalNotes,
+    /// Register, delete and inspect the organisation's webhooks (editor mandataire or
+    /// représentant, on their own organisation): they send its events to outside systems.
+    ManageWebhooks,
 }
 
 /// Why an action was refused.
@@ -74,6 +77,11 @@ pub fn authorize(actor: &Actor, action: Action, owner: Option<&str>) -> Result<(
                     Role::EditorMandataire | Role::EditorRepresentant => Ok(()),
                     _ => Err(Denied::Forbidden),
                 },
+                A::ManageWebhooks if is_owner => match actor.role {
+                    Role::EditorMandataire | Role::EditorRepresentant => Ok(()),
+                    _ => Err(Denied::Forbidden),
+                },
+                A::ManageWebhooks => Err(Denied::Forbidden),
                 // Internal notes exist only on an organisation's own data.
                 A::ReadInternalNotes | A::WriteInternalNotes if is_owner => Ok(()),
                 A::ReadInternalNotes | A::WriteInternalNotes => Err(Denied::Forbidden),
@@ -221,6 +229,44 @@ mod tests {
                 assert_eq!(authorize(&a, action, Some("ed-a")), Err(Denied::Forbidden));
                 assert_eq!(authorize(&a, action, None), Err(Denied::Forbidden));
             }
+        }
+    }
+
+    #[test]
+    fn webhooks_are_managed_by_mandataires_and_representants_of_the_editor() {
+        for (role, expected) in [
+            (Role::EditorMandataire, Ok(())),
+            (Role::EditorRepresentant, Ok(())),
+            (Role::EditorSalarie, Err(Denied::Forbidden)),
+        ] {
+            let e = editor(role, "ed-a");
+            assert_eq!(
+                authorize(&e, Action::ManageWebhooks, Some("ed-a")),
+                expected
+            );
+            assert_eq!(
+                authorize(&e, Action::ManageWebhooks, Some("ed-b")),
+                Err(Denied::NotFound)
+            );
+            assert_eq!(
+                authorize(&e, Action::ManageWebhooks, None),
+                Err(Denied::Forbidden)
+            );
+        }
+        for (role, kind, org) in [
+            (Role::AnsAdmin, OrganisationKind::Ans, "ans"),
+            (Role::AnsReferent, OrganisationKind::Ans, "ans"),
+            (Role::AspAgent, OrganisationKind::Asp, "asp"),
+        ] {
+            let a = Actor {
+                role,
+                organisation_id: org.into(),
+                organisation_kind: kind,
+            };
+            assert_eq!(
+                authorize(&a, Action::ManageWebhooks, Some(org)),
+                Err(Denied::Forbidden)
+            );
         }
     }
 }

@@ -21,27 +21,16 @@ pub struct InternalNote(String);
 crate::string_newtype!(InternalNote);
 
 impl InternalNote {
+    const RULES: crate::text::BoundedText = crate::text::BoundedText {
+        field: "body",
+        label: "la note interne",
+        empty_message: "la note interne est vide",
+        max_chars: NOTE_MAX_CHARS,
+        refuse_controls: true,
+    };
+
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Err(ParseError::new("body", "la note interne est vide"));
-        }
-        let n = s.chars().count();
-        if n > NOTE_MAX_CHARS {
-            return Err(ParseError::new(
-                "body",
-                format!("la note interne dépasse {NOTE_MAX_CHARS} caractères ({n})"),
-            ));
-        }
-        if s.chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err(ParseError::new(
-                "body",
-                "la note interne contient des caractères de contrôle",
-            ));
-        }
-        Ok(Self(s.to_owned()))
+        Self::RULES.parse(s).map(Self)
     }
 }
 

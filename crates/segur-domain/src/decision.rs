@@ -84,21 +84,16 @@ crate::string_newtype!(Motivation);
 impl Motivation {
     pub const MAX_CHARS: usize = 4000;
 
+    const RULES: crate::text::BoundedText = crate::text::BoundedText {
+        field: "motivation",
+        label: "la motivation",
+        empty_message: "la motivation est obligatoire",
+        max_chars: Self::MAX_CHARS,
+        refuse_controls: false,
+    };
+
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ParseError::new(
-                "motivation",
-                "la motivation est obligatoire",
-            ));
-        }
-        if s.chars().count() > Self::MAX_CHARS {
-            return Err(ParseError::new(
-                "motivation",
-                format!("la motivation dépasse {} caractères", Self::MAX_CHARS),
-            ));
-        }
-        Ok(Self(s.to_owned()))
+        Self::RULES.parse(input).map(Self)
     }
 }
 

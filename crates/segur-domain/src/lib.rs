@@ -12,6 +12,7 @@ pub mod financing;
 pub mod holidays;
 pub mod identity;
 pub mod instruction;
+pub mod monitoring;
 pub mod org;
 pub mod proof;
 pub mod referencing;

@@ -95,6 +95,21 @@ pub fn ans_pilot_desk(
     })
 }
 
+/// The ANS's monitoring desk (DEP-01, DEP-02, instruction throughput): cross-tenant counts,
+/// for the ANS's staff only (any ANS role that instructs).
+pub fn ans_monitoring_desk(
+    user: &UserRecord,
+    state: &AppState,
+) -> Result<crate::monitoring::MonitoringDesk, ApiError> {
+    if user.organisation_kind != OrganisationKind::Ans {
+        return Err(denied(Denied::Forbidden));
+    }
+    authorize(&actor(user), Action::Instruct, None).map_err(denied)?;
+    Ok(crate::monitoring::MonitoringDesk {
+        system: state.store().system(),
+    })
+}
+
 /// The caller's own organisation for API tokens, and whether they manage every token of it.
 ///
 /// Any signed-in user may create, list and revoke their own tokens: a token acts as its
@@ -137,4 +152,54 @@ pub fn decision_desk(
     Ok(crate::instruction::DecisionDesk {
         system: state.store().system(),
     })
+/// What is done with a candidature's internal collaboration data (proof-item assignments,
+/// internal notes). A type of its own so that [`internal_tenant`] cannot be asked for any
+/// other action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collaboration {
+    Read,
+    Write,
+}
+
+impl Collaboration {
+    fn action(self) -> Action {
+        match self {
+            Self::Read => Action::ReadInternalNotes,
+            Self::Write => Action::WriteInternalNotes,
+        }
+    }
+}
+
+/// The tenant owning candidature `id`, for its internal collaboration data only: the owning
+/// editor's staff get it; the ANS and the ASP get 403 (they must never see internal notes),
+/// another editor 404. `NotFound` later if the candidature does not exist in that tenant.
+pub async fn internal_tenant(
+    state: &AppState,
+    user: &UserRecord,
+    id: &str,
+    what: Collaboration,
+) -> Result<TenantStore, ApiError> {
+    candidature_tenant(state, user, id, what.action()).await
+}
+
+/// The caller's own organisation for its internal collaboration data ("Mon travail"):
+/// editors' staff only.
+pub fn own_internal_tenant(
+    state: &AppState,
+    user: &UserRecord,
+    what: Collaboration,
+) -> Result<TenantStore, ApiError> {
+    own_tenant(state, user, what.action())
+}
+
+/// Whether the caller may read a candidature's internal collaboration data (to show or hide
+/// that section of a page without asking twice).
+pub fn may_collaborate(user: &UserRecord, owner: &str, what: Collaboration) -> bool {
+    authorize(&actor(user), what.action(), Some(owner)).is_ok()
+}
+
+/// The caller's own organisation for its webhooks: editor mandataires and représentants only
+/// (they send the organisation's events to outside systems).
+pub fn webhook_tenant(state: &AppState, user: &UserRecord) -> Result<TenantStore, ApiError> {
+    own_tenant(state, user, Action::ManageWebhooks)
 }

@@ -43,6 +43,16 @@ pub struct ServerConfig {
     /// Format of the NRUs issued on referral [default: `{dispositif}-{year}-{seq:05}`; the
     /// official format is not public].
     pub nru_template: segur_domain::decision::NruTemplate,
+    /// Accept webhook URLs in plain `http://` on 127.0.0.1 / localhost (tests, a local relay)
+    /// [default: false: HTTPS only].
+    pub webhook_allow_loopback_http: bool,
+    /// Time allowed for one webhook delivery (connection and answer) [default: 10 s].
+    pub webhook_timeout: Duration,
+    /// Waits before each retry of a failed webhook delivery; its length + 1 is the number of
+    /// attempts [default: 30 s, 2 min, 10 min, 1 h, 6 h, so 6 attempts].
+    pub webhook_retry_schedule: Vec<Duration>,
+    /// How often the webhook worker looks for new events and due retries [default: 5 s].
+    pub webhook_poll: Duration,
 }
 
 impl Default for ServerConfig {
@@ -72,6 +82,13 @@ impl Default for ServerConfig {
             clamd: None,
             scan_retry: Duration::from_secs(30),
             nru_template: segur_domain::decision::NruTemplate::default(),
+            webhook_allow_loopback_http: false,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_schedule: [30, 120, 600, 3600, 6 * 3600]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            webhook_poll: Duration::from_secs(5),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod financing;
 pub mod instruction;
 mod media;
+pub mod monitoring;
 mod oidc;
 mod openapi;
 mod pages;
@@ -20,6 +21,7 @@ mod security;
 mod state;
 pub mod uploads;
 mod views;
+pub mod webhooks;
 
 use std::future::Future;
 
@@ -72,6 +74,7 @@ pub async fn serve(
         tracing::error!(error = ?e, "upload area clean-up failed");
     }
     let worker = scan::spawn_worker(state.clone());
+    let webhook_worker = webhooks::spawn_worker(state.clone());
     let app = router(state);
     let result = axum::serve(
         listener,
@@ -80,5 +83,6 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     worker.abort();
+    webhook_worker.abort();
     result
 }

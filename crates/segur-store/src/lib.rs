@@ -7,6 +7,7 @@ mod files;
 mod financing;
 mod identity;
 mod instruction;
+mod monitoring;
 mod oidc;
 mod records;
 mod register;
@@ -16,6 +17,7 @@ mod throttle;
 mod timestamps;
 mod tokens;
 mod util;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,6 +48,7 @@ pub use oidc::{ClientOrder, EndedOidcSession, OidcPending, ProSession};
 pub use records::*;
 pub use system::{DUMMY_PASSWORD_HASH, MIN_PASSWORD_LEN, SystemStore, verify_password};
 pub use tenant::TenantStore;
+pub use tenant::collaboration::{AssignmentRecord, InternalNoteRecord};
 pub use tenant::pentest::{NewPentestFormFile, PentestFormFileRecord};
 pub use throttle::ThrottlePolicy;
 pub use timestamps::{AuditTimestamp, DayHead};
@@ -54,6 +57,10 @@ pub use tokens::{
     TokenUser, token_secret_digest,
 };
 pub use util::fold_for_search;
+pub use webhooks::{
+    AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, WEBHOOK_SECRET_PREFIX,
+    WebhookRecord, WebhookSecret,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

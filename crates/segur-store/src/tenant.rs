@@ -27,6 +27,7 @@ use crate::system::{
 use crate::util::{from_json, json, now_rfc3339, opt_date, stored};
 use crate::{Store, StoreError, audit};
 
+pub(crate) mod collaboration;
 pub(crate) mod pentest;
 
 /// SQL list of the statuses counted as deposited (DEP-01); kept equal to

@@ -1011,6 +1011,157 @@ async fn check_lif_03_candidature_list_counts(store: Store, _url: String) {
     assert_eq!(second.items[0].id, "cand-a2");
 }
 
+async fn check_dep_02_monitoring_counts(store: Store, _url: String) {
+    use segur_domain::events::{DomainEvent, EventKind};
+    use segur_domain::monitoring::DecisionKind;
+    let mut world = test_world();
+    world
+        .candidatures
+        .iter_mut()
+        .find(|c| c.id == "cand-b1")
+        .unwrap()
+        .candidature
+        .heritage_nrus = vec![Nru::parse("NRU-VA1-0099").unwrap()];
+    store
+        .system()
+        .import_world(&world, &accounts())
+        .await
+        .unwrap();
+    let checkpoint = d(2026, 6, 2);
+    let checkpoints = BTreeMap::from([("MDV-LGC-Va2".to_owned(), checkpoint)]);
+    let counts = store
+        .system()
+        .monitoring_counts(&checkpoints)
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), world.candidatures.len());
+    for c in &counts {
+        let cand = world.candidature(&c.candidature_id).unwrap();
+        let (required, deposited, validated) = expected_counts(&world, cand);
+        assert_eq!(
+            (c.to_deposit as i64, c.deposited as i64, c.validated as i64),
+            (required, deposited, validated),
+            "DEP-02 counts of {}",
+            c.candidature_id
+        );
+        assert_eq!(
+            c.heritage,
+            c.candidature_id == "cand-b1",
+            "{}",
+            c.candidature_id
+        );
+        // DEP-01: Général items of each wave deposited by the checkpoint, as the domain counts.
+        let rem = world
+            .rem_version(&cand.candidature.dispositif, &cand.candidature.rem_version)
+            .unwrap();
+        let items = rem.proof_items();
+        for (wave, figure, total) in [
+            (Wave::Va2, c.general_va2_by_checkpoint, c.general_va2_items),
+            (Wave::Va1, c.general_va1_by_checkpoint, c.general_va1_items),
+        ] {
+            let general: Vec<_> = items
+                .iter()
+                .filter(|i| i.profile.is_general() && i.wave_origin == wave)
+                .collect();
+            assert_eq!(
+                total as usize,
+                general.len(),
+                "{} {wave:?}",
+                c.candidature_id
+            );
+            let by = |keep: &dyn Fn(ProofStatus) -> bool| {
+                general
+                    .iter()
+                    .filter(|i| {
+                        cand.deposits.iter().any(|dep| {
+                            dep.key == i.key
+                                && dep.status.counts_as_deposited()
+                                && keep(dep.status)
+                                && dep.deposited_on.is_some_and(|on| on <= checkpoint)
+                        })
+                    })
+                    .count() as u64
+            };
+            assert_eq!(
+                figure.any_status,
+                by(&|_| true),
+                "DEP-01 {} {wave:?}",
+                c.candidature_id
+            );
+            assert_eq!(figure.not_rejected, by(&|s| s != ProofStatus::Rejected));
+            assert_eq!(figure.validated, by(&|s| s == ProofStatus::Validated));
+        }
+    }
+    // Per day and per month, the dated deposits add up.
+    let dated: u64 = world
+        .candidatures
+        .iter()
+        .map(|cand| {
+            cand.deposits
+                .iter()
+                .filter(|dep| dep.status.counts_as_deposited() && dep.deposited_on.is_some())
+                .count() as u64
+        })
+        .sum();
+    let daily = store.system().daily_deposits().await.unwrap();
+    assert!(daily.iter().map(|x| x.deposited).sum::<u64>() <= dated);
+    assert!(!daily.is_empty());
+    let monthly = store
+        .system()
+        .monthly_deposits(d(2026, 1, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        monthly.iter().map(|x| x.deposited).sum::<u64>(),
+        daily.iter().map(|x| x.deposited).sum::<u64>()
+    );
+
+    // Decisions read back from the outbox, with the deposit date of their item.
+    let key = ProofItemKey {
+        requirement: rid("SC.SSI/GEN.10"),
+        scenario: 1,
+        proof: 1,
+    };
+    let validated = DomainEvent::new(EventKind::ProofValidated, "ed-a")
+        .candidature("cand-a1")
+        .item(key);
+    store
+        .system()
+        .append_event_for_tests(&validated, "2026-06-14T08:00:00Z")
+        .await
+        .unwrap();
+    store
+        .system()
+        .append_event_for_tests(
+            &DomainEvent::new(EventKind::MessageFromAns, "ed-a").candidature("cand-a1"),
+            "2026-06-14T09:00:00Z",
+        )
+        .await
+        .unwrap();
+    let per_day = store.system().daily_decisions().await.unwrap();
+    assert_eq!(per_day.len(), 1, "{per_day:?}");
+    assert_eq!(
+        (per_day[0].kind, per_day[0].on, per_day[0].count),
+        (DecisionKind::Validated, d(2026, 6, 14), 1)
+    );
+    let decisions = store.system().decisions_since(d(2026, 6, 1)).await.unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].deposited_on, Some(d(2026, 6, 4)));
+    assert_eq!(decisions[0].days_to_decision(), Some(10));
+    assert!(
+        store
+            .system()
+            .decisions_since(d(2026, 6, 15))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store.system().verify_audit_chain().await.unwrap().is_none(),
+        "chain intact"
+    );
+}
+
 async fn check_proof_items_in_rem_order_with_statuses(store: Store, _url: String) {
     let world = loaded(&store).await;
     let t = store.tenant("ed-a");
@@ -2900,7 +3051,200 @@ async fn a_blob(store: &Store, org: &str, bytes: &[u8]) -> String {
     store.blobs().put(org, bytes.to_vec()).await.unwrap()
 }
 
+async fn check_collaboration_assignments_and_notes(store: Store, url: String) {
+    loaded(&store).await;
+    let a = store.tenant("ed-a");
+    let b = store.tenant("ed-b");
+    let system = store.system();
+    let alice = system
+        .find_user_for_login("alice@ed-a")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let bob = system
+        .find_user_for_login("bob@ed-b")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let key = |req: &str, s: u16, p: u16| ProofItemKey {
+        requirement: rid(req),
+        scenario: s,
+        proof: p,
+    };
+    let by_alice = AuditEntry::default().by(&alice);
+
+    // Assign, then replace: one current assignment per item.
+    let first = a
+        .assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &alice.id,
+            d(2027, 1, 10),
+            &by_alice,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.assignee_user_id, alice.id);
+    assert_eq!(first.status, ProofStatus::Deposited);
+    assert!(!first.chapter.is_empty());
+    a.assign_proof_item(
+        "cand-a1",
+        &key("SC.SSI/GEN.01", 1, 1),
+        &alice.id,
+        d(2027, 1, 5),
+        &by_alice,
+    )
+    .await
+    .unwrap();
+    a.assign_proof_item(
+        "cand-a2",
+        &key("SC.SSI/GEN.01", 1, 1),
+        &alice.id,
+        d(2026, 12, 1),
+        &by_alice,
+    )
+    .await
+    .unwrap();
+    let work = a.my_work(&alice.id).await.unwrap();
+    assert_eq!(work.len(), 2);
+    assert_eq!(work[0].candidature_id, "cand-a2", "soonest due first");
+    assert_eq!(work[1].due_on, d(2027, 1, 5));
+    assert_eq!(a.list_assignments("cand-a1").await.unwrap().len(), 1);
+
+    // The assignee must be an active user of the same organisation; the item must exist in
+    // the candidature's REM version; another organisation's candidature does not exist.
+    assert!(matches!(
+        a.assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &bob.id,
+            d(2027, 1, 5),
+            &by_alice
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        a.assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 9, 9),
+            &alice.id,
+            d(2027, 1, 5),
+            &by_alice
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        b.assign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &bob.id,
+            d(2027, 1, 5),
+            &AuditEntry::default()
+        )
+        .await,
+        Err(StoreError::NotFound)
+    );
+    assert!(b.my_work(&alice.id).await.unwrap().is_empty());
+    assert!(b.list_assignments("cand-a1").await.unwrap().is_empty());
+    assert_eq!(
+        b.unassign_proof_item(
+            "cand-a1",
+            &key("SC.SSI/GEN.01", 1, 1),
+            &AuditEntry::default()
+        )
+        .await,
+        Err(StoreError::NotFound)
+    );
+
+    // Notes: validated text, optional item, oldest first, invisible to another organisation.
+    let body = segur_domain::collaboration::InternalNote::parse("Capture à refaire").unwrap();
+    let n1 = a
+        .add_internal_note(
+            "cand-a1",
+            Some(&key("SC.SSI/GEN.01", 1, 1)),
+            &body,
+            &by_alice,
+        )
+        .await
+        .unwrap();
+    assert_eq!(n1.author_name, alice.display_name);
+    let n2 = a
+        .add_internal_note("cand-a1", None, &body, &by_alice)
+        .await
+        .unwrap();
+    let notes = a.list_internal_notes("cand-a1").await.unwrap();
+    assert_eq!(
+        notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+        [n1.id.as_str(), n2.id.as_str()]
+    );
+    assert_eq!(notes[0].item, Some(key("SC.SSI/GEN.01", 1, 1)));
+    assert_eq!(notes[1].item, None);
+    assert!(matches!(
+        a.add_internal_note(
+            "cand-a1",
+            Some(&key("SC.SSI/GEN.01", 9, 9)),
+            &body,
+            &by_alice
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        b.list_internal_notes("cand-a1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        b.add_internal_note("cand-a1", None, &body, &AuditEntry::default())
+            .await
+            .map(|n| n.id),
+        Err(StoreError::NotFound)
+    );
+
+    // Unassign is idempotent; each change has its audit event, which never carries the text.
+    assert!(
+        a.unassign_proof_item("cand-a1", &key("SC.SSI/GEN.01", 1, 1), &by_alice)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !a.unassign_proof_item("cand-a1", &key("SC.SSI/GEN.01", 1, 1), &by_alice)
+            .await
+            .unwrap()
+    );
+    let audit = a.list_audit(Page::max()).await.unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "collaboration.unassign",
+            "collaboration.note",
+            "collaboration.note",
+            "collaboration.assign",
+            "collaboration.assign",
+            "collaboration.assign",
+        ]
+    );
+    assert!(audit.items.iter().all(|e| !e.object.contains("Capture")));
+    assert_eq!(system.verify_audit_chain().await.unwrap(), None);
+
+    // Stored in the tables of migration 15, bound to the organisation.
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM internal_notes WHERE organisation_id = 'ed-a'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(rows, 2);
+    conn.close().await.unwrap();
+}
+
 on_every_backend! {
+    dep_02_monitoring_counts => check_dep_02_monitoring_counts;
+    collaboration_assignments_my_work_and_notes => check_collaboration_assignments_and_notes;
     second_factor_and_account_lifecycle => check_second_factor_and_account_lifecycle;
     audit_timestamps => check_audit_timestamps;
     eqv_06_equivalence_list_import_replaces => check_eqv_06_equivalence_list_import_replaces;

@@ -271,6 +271,10 @@ struct ServeArgs {
     /// `{seq}` / `{seq:0N}` [default: `{dispositif}-{year}-{seq:05}`].
     #[arg(long, env = "SEGUR_NRU_TEMPLATE", value_parser = parse_nru_template)]
     nru_template: Option<segur_domain::decision::NruTemplate>,
+    /// Accept webhook URLs in plain http:// on 127.0.0.1 or localhost (a local relay, tests);
+    /// otherwise webhooks must be https://.
+    #[arg(long, env = "SEGUR_WEBHOOK_ALLOW_LOOPBACK_HTTP")]
+    webhook_allow_loopback_http: bool,
 }
 
 fn parse_nru_template(s: &str) -> Result<segur_domain::decision::NruTemplate, String> {
@@ -840,6 +844,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         upload_dir,
         max_file_bytes: args.max_file_bytes,
         clamd: args.clamd.clone(),
+        webhook_allow_loopback_http: args.webhook_allow_loopback_http,
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

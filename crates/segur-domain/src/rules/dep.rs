@@ -23,7 +23,13 @@ pub enum Risk {
 
 /// DEP-02: classifies a plan's progress given the days left before D2 (negative once passed).
 pub fn dep_02_risk(plan: &ProofPlan, days_to_d2: i64, thresholds: &Dep02Thresholds) -> Risk {
-    let pct = plan.totals.deposited_pct();
+    dep_02_risk_of(plan.totals.deposited_pct(), days_to_d2, thresholds)
+}
+
+/// DEP-02 on bare figures: `pct` of the items to deposit already deposited, `days_to_d2` left
+/// (negative once passed). The monitoring report (`crate::monitoring`) classifies with it from
+/// counts computed in SQL, the diagnostics from a plan: one rule, one place.
+pub fn dep_02_risk_of(pct: u32, days_to_d2: i64, thresholds: &Dep02Thresholds) -> Risk {
     if pct >= 100 {
         return Risk::SansRisque;
     }

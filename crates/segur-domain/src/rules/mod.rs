@@ -42,7 +42,7 @@ use crate::world::World;
 
 pub use catalogue::{RuleInfo, all_rules, rule};
 pub use context::CheckContext;
-pub use dep::{Risk, dep_02_risk};
+pub use dep::{Risk, dep_02_risk, dep_02_risk_of};
 pub use plan::{PlanError, PlanItem, PlanStatus, PlanTotals, ProofPlan, plan};
 pub use settings::{
     CalendarChoice, Dep01Counting, Dep02Thresholds, Pen04Reference, RuleSettings, Settings,

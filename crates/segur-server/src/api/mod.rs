@@ -4,16 +4,19 @@
 pub mod audit;
 pub mod candidatures;
 pub mod catalogue;
+pub mod collaboration;
 pub mod files;
 pub mod financing;
 pub mod health;
 pub mod instruction;
 pub mod me;
+pub mod monitoring;
 pub mod pentest;
 pub mod register;
 pub mod rem_admin;
 pub mod rules;
 pub mod tokens;
+pub mod webhooks;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -49,10 +52,22 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(files::get_content))
         .routes(routes!(files::get_bundle))
         .routes(routes!(me::get_me))
+        .routes(routes!(collaboration::get_my_work))
+        .routes(routes!(
+            collaboration::put_assignment,
+            collaboration::delete_assignment
+        ))
+        .routes(routes!(
+            collaboration::list_internal_notes,
+            collaboration::create_internal_note
+        ))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::export_audit))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::delete_webhook))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(catalogue::list_dispositifs))
         .routes(routes!(catalogue::get_dispositif))
         .routes(routes!(catalogue::get_calendar))
@@ -126,6 +141,8 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(register::get_register))
         .routes(routes!(register::get_register_csv))
         .routes(routes!(register::declare_obsolete))
+        .routes(routes!(monitoring::get_report))
+        .routes(routes!(monitoring::export_table))
 }
 
 /// Pagination parameters shared by every list.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use segur_domain::authz::Action;
 use segur_domain::calendar::Milestone;
@@ -136,6 +136,18 @@ pub struct CandidaturePage {
     pub pentest_anchors: usize,
     /// The user may deposit a pentest form (the candidature's editor).
     pub pentest_can_deposit: bool,
+    /// Assignments and internal notes: only for the owning editor's staff (never the ANS).
+    pub collab: Option<crate::pages::collaboration::CollaborationSection>,
+    /// Outcome of the last form sent from this page.
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Outcome of a form of the candidature page, carried by the redirect back to it.
+#[derive(serde::Deserialize, Default)]
+pub struct OutcomeQuery {
+    pub message: Option<String>,
+    pub erreur: Option<String>,
 }
 
 fn title_of(c: &WorldCandidature) -> String {
@@ -157,9 +169,29 @@ pub async fn show(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path(id): Path<String>,
+    Query(outcome): Query<OutcomeQuery>,
 ) -> Result<Response, PageError> {
     let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
     let c = tenant.get_candidature(&id).await?;
+    // Internal notes are loaded only when the policy allows reading them (never for the ANS).
+    let collab = if crate::access::may_collaborate(
+        &user,
+        tenant.organisation_id(),
+        crate::access::Collaboration::Read,
+    ) {
+        let mut section = crate::pages::collaboration::section(
+            &state,
+            &tenant,
+            &id,
+            c.candidature.dispositif.as_str(),
+        )
+        .await?;
+        crate::pages::collaboration::mark_me(&mut section, &user);
+        Some(section)
+    } else {
+        None
+    };
+    let short = |s: Option<String>| s.map(|m| m.chars().take(300).collect::<String>());
     let progress = tenant.chapter_progress(&id).await?;
     let world = tenant.world_for_candidature(&id).await?;
     let at = state.today();
@@ -213,6 +245,9 @@ pub async fn show(
         .collect();
     let pentest_forms = crate::pentest::list(&state, &tenant, &id).await?;
     Ok(render_html(&CandidaturePage {
+        collab,
+        notice: short(outcome.message),
+        error: short(outcome.erreur),
         other_rem_versions,
         pentest_forms,
         pentest_anchors: state.config().pentest_anchors.len(),

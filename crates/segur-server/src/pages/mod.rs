@@ -4,12 +4,14 @@ mod accounts;
 mod auth;
 mod candidature;
 mod catalogue;
+pub(crate) mod collaboration;
 mod dashboard;
 mod files;
 mod financing;
 mod history;
 mod home;
 mod instruction;
+mod monitoring;
 mod oidc;
 mod pentest;
 mod register;
@@ -18,6 +20,7 @@ mod rem_import;
 mod rules;
 mod second_factor;
 mod tokens;
+mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -81,6 +84,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tableau-de-bord", get(dashboard::dashboard))
         .route("/candidatures/{id}", get(candidature::show))
+        .route("/mon-travail", get(collaboration::show_my_work))
+        .route(
+            "/candidatures/{id}/attributions",
+            post(collaboration::assign_submit),
+        )
+        .route(
+            "/candidatures/{id}/attributions/retrait",
+            post(collaboration::unassign_submit),
+        )
+        .route(
+            "/candidatures/{id}/notes-internes",
+            post(collaboration::note_submit),
+        )
         .route("/candidatures/{id}/fichiers", get(files::show))
         .route(
             "/candidatures/{id}/test-intrusion",
@@ -133,6 +149,7 @@ pub fn router() -> Router<AppState> {
             get(financing::asp_base_form).post(financing::asp_base_import),
         )
         .route("/ans/pv-pilotes", get(financing::ans_pilots))
+        .route("/suivi", get(monitoring::show))
         .route(
             "/ans/pv-pilotes/{organisation}/{order}/validation",
             post(financing::ans_validate_pilot),
@@ -182,6 +199,12 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/registre/attestations/{code}", get(instruction::check_code))
+        .route(
+            "/webhooks",
+            get(webhooks::index).post(webhooks::create_submit),
+        )
+        .route("/webhooks/{id}", get(webhooks::show))
+        .route("/webhooks/{id}/suppression", post(webhooks::delete_submit))
         .route("/historique", get(history::show))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))

@@ -112,6 +112,72 @@ const MATRIX: &[Row] = &[
         "",
         [401, 200, 200, 200, 403],
     ),
+    // Webhooks: editor mandataires and représentants, on their own organisation.
+    row(
+        "get",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks",
+        "",
+        [401, 200, 200, 403, 403],
+    ),
+    row(
+        "post",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks",
+        "{}",
+        [401, 422, 422, 403, 403],
+    ),
+    row(
+        "delete",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/00000000000000000000000000000000",
+        "",
+        [401, 404, 404, 403, 403],
+    ),
+    row(
+        "get",
+        "/api/v1/webhooks/{id}/deliveries",
+        "/api/v1/webhooks/00000000000000000000000000000000/deliveries",
+        "",
+        [401, 404, 404, 403, 403],
+    ),
+    // Internal collaboration data (assignments, notes): the owning editor's staff only; the
+    // ANS and the ASP get 403 (they must never see it), a competitor 404.
+    row(
+        "get",
+        "/api/v1/me/work",
+        "/api/v1/me/work",
+        "",
+        [401, 200, 200, 403, 403],
+    ),
+    row(
+        "put",
+        "/api/v1/candidatures/{id}/proof-items/{item}/assignment",
+        "/api/v1/candidatures/monlps-mdv/proof-items/SC.DOC.20:1:1/assignment",
+        "{}",
+        [401, 422, 404, 403, 403],
+    ),
+    row(
+        "delete",
+        "/api/v1/candidatures/{id}/proof-items/{item}/assignment",
+        "/api/v1/candidatures/monlps-mdv/proof-items/SC.DOC.20:1:1/assignment",
+        "",
+        [401, 204, 404, 403, 403],
+    ),
+    row(
+        "get",
+        "/api/v1/candidatures/{id}/internal-notes",
+        "/api/v1/candidatures/monlps-mdv/internal-notes",
+        "",
+        [401, 200, 404, 403, 403],
+    ),
+    row(
+        "post",
+        "/api/v1/candidatures/{id}/internal-notes",
+        "/api/v1/candidatures/monlps-mdv/internal-notes",
+        "{}",
+        [401, 422, 404, 403, 403],
+    ),
     // MonLPS's candidature: the competitor must not learn it exists.
     row(
         "get",
@@ -567,6 +633,21 @@ const MATRIX: &[Row] = &[
         "/api/v1/financing/pilot-pvs/ed-monlps/BC-MLM-001/validation",
         "",
         [401, 403, 403, 0, 403],
+    ),
+    // Monitoring of the plan de sécurisation (DEP-01, DEP-02): the ANS only, cross-tenant.
+    row(
+        "get",
+        "/api/v1/monitoring",
+        "/api/v1/monitoring",
+        "",
+        [401, 403, 403, 200, 403],
+    ),
+    row(
+        "get",
+        "/api/v1/monitoring/{table}/export",
+        "/api/v1/monitoring/dep02/export",
+        "",
+        [401, 403, 403, 200, 403],
     ),
 ];
 

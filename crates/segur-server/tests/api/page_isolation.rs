@@ -67,6 +67,46 @@ const PAGES: &[PageRow] = &[
         MULTIPART,
         [303, 422, 404, 403, 403],
     ),
+    // Webhooks: editor mandataires and représentants, on their own organisation.
+    get("/webhooks", "/webhooks", [303, 200, 200, 403, 403]),
+    post(
+        "/webhooks",
+        "/webhooks",
+        "url=http%3A%2F%2Fexample.fr%2Fhook",
+        [303, 422, 422, 403, 403],
+    ),
+    get(
+        "/webhooks/{id}",
+        "/webhooks/00000000000000000000000000000000",
+        [303, 404, 404, 403, 403],
+    ),
+    post(
+        "/webhooks/{id}/suppression",
+        "/webhooks/00000000000000000000000000000000/suppression",
+        "",
+        [303, 404, 404, 403, 403],
+    ),
+    // Internal collaboration: the owning editor's staff only (the ANS must never see it). A
+    // refused form goes back to the candidature with the reason (303).
+    get("/mon-travail", "/mon-travail", [303, 200, 200, 403, 403]),
+    post(
+        "/candidatures/{id}/attributions",
+        "/candidatures/monlps-mdv/attributions",
+        "element=x",
+        [303, 303, 404, 403, 403],
+    ),
+    post(
+        "/candidatures/{id}/attributions/retrait",
+        "/candidatures/monlps-mdv/attributions/retrait",
+        "element=x",
+        [303, 303, 404, 403, 403],
+    ),
+    post(
+        "/candidatures/{id}/notes-internes",
+        "/candidatures/monlps-mdv/notes-internes",
+        "note=",
+        [303, 303, 404, 403, 403],
+    ),
     get("/", "/", PUBLIC),
     get("/connexion", "/connexion", [200, 303, 303, 303, 303]),
     post(
@@ -227,6 +267,7 @@ const PAGES: &[PageRow] = &[
         "",
         [303, 403, 403, 0, 403],
     ),
+    get("/suivi", "/suivi", [303, 403, 403, 200, 403]),
     get("/registre", "/registre", PUBLIC),
     get(
         "/compte/jetons",
