@@ -152,6 +152,8 @@ pub fn decision_desk(
     Ok(crate::instruction::DecisionDesk {
         system: state.store().system(),
     })
+}
+
 /// What is done with a candidature's internal collaboration data (proof-item assignments,
 /// internal notes). A type of its own so that [`internal_tenant`] cannot be asked for any
 /// other action.
