@@ -33,12 +33,15 @@ impl ItemDecision {
     }
 
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Self::ALL.into_iter().find(|d| d.as_str() == s).ok_or_else(|| {
-            ParseError::new(
-                "decision",
-                format!("« {s} » : décision inconnue (validate, reject, request_complement)"),
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "decision",
+                    format!("« {s} » : décision inconnue (validate, reject, request_complement)"),
+                )
+            })
     }
 
     pub fn label_fr(self) -> &'static str {
@@ -108,12 +111,16 @@ pub fn check_item_decision(
             s,
             "un nouveau dépôt de l'éditeur est attendu",
         )),
-        Some(s @ ProofStatus::Validated) => {
-            Err(InstructionError::WrongStatus(s, "la décision est déjà prise"))
-        }
-        Some(s @ (ProofStatus::Inherited | ProofStatus::Equivalent | ProofStatus::NotApplicable)) => {
-            Err(InstructionError::WrongStatus(s, "aucun dépôt n'est attendu"))
-        }
+        Some(s @ ProofStatus::Validated) => Err(InstructionError::WrongStatus(
+            s,
+            "la décision est déjà prise",
+        )),
+        Some(
+            s @ (ProofStatus::Inherited | ProofStatus::Equivalent | ProofStatus::NotApplicable),
+        ) => Err(InstructionError::WrongStatus(
+            s,
+            "aucun dépôt n'est attendu",
+        )),
     }
 }
 
@@ -303,9 +310,17 @@ mod tests {
             check_item_decision(S::InInstruction, None, D::Reject),
             Err(InstructionError::NothingDeposited)
         );
-        for s in [P::Validated, P::ComplementRequested, P::Rejected, P::Inherited] {
+        for s in [
+            P::Validated,
+            P::ComplementRequested,
+            P::Rejected,
+            P::Inherited,
+        ] {
             let e = check_item_decision(S::InInstruction, Some(s), D::Validate).unwrap_err();
-            assert!(matches!(e, InstructionError::WrongStatus(x, _) if x == s), "{e}");
+            assert!(
+                matches!(e, InstructionError::WrongStatus(x, _) if x == s),
+                "{e}"
+            );
         }
     }
 

@@ -171,9 +171,11 @@ pub async fn post_message(
 pub fn transition_side(event: CandidatureEvent) -> Option<Side> {
     use CandidatureEvent as E;
     match event {
-        E::SubmitAdministrative | E::StartDeposits | E::DeclareComplete | E::Reopen | E::Abandon => {
-            Some(Side::Editor)
-        }
+        E::SubmitAdministrative
+        | E::StartDeposits
+        | E::DeclareComplete
+        | E::Reopen
+        | E::Abandon => Some(Side::Editor),
         E::CompleteEligibility | E::StartInstruction => Some(Side::Ans),
         E::RequestComplement | E::Refer | E::Refuse => None,
     }
@@ -301,7 +303,10 @@ pub fn parse_optional_date(s: Option<&str>, field: &str) -> Result<Option<Date>,
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s.parse::<Date>().map(Some).map_err(|_| {
-            ApiError::invalid(field, format!("« {s} » : date attendue au format AAAA-MM-JJ"))
+            ApiError::invalid(
+                field,
+                format!("« {s} » : date attendue au format AAAA-MM-JJ"),
+            )
         }),
     }
 }
@@ -339,7 +344,10 @@ impl InstructionDesk {
         assignee: Option<&str>,
         audit: &AuditEntry,
     ) -> Result<u64, ApiError> {
-        Ok(self.system.assign_candidatures(ids, assignee, audit).await?)
+        Ok(self
+            .system
+            .assign_candidatures(ids, assignee, audit)
+            .await?)
     }
 
     /// The ANS agents a candidature can be assigned to.

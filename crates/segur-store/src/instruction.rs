@@ -424,7 +424,8 @@ impl TenantStore {
     ) -> Result<ReviewRecord, StoreError> {
         let mut tx = self.store().begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
-        let c = load_candidature(self.store(), conn, self.organisation_id(), candidature_id).await?;
+        let c =
+            load_candidature(self.store(), conn, self.organisation_id(), candidature_id).await?;
         let current = self.deposit_status(conn, candidature_id, key).await?;
         check_item_decision(c.candidature.state, current, decision).map_err(conflict)?;
         if decision == ItemDecision::RequestComplement {
@@ -497,7 +498,8 @@ impl TenantStore {
     ) -> Result<ReviewRecord, StoreError> {
         let mut tx = self.store().begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
-        let c = load_candidature(self.store(), conn, self.organisation_id(), candidature_id).await?;
+        let c =
+            load_candidature(self.store(), conn, self.organisation_id(), candidature_id).await?;
         let current = self.deposit_status(conn, candidature_id, key).await?;
         check_answer(c.candidature.state, current).map_err(conflict)?;
         self.store().tick();
@@ -592,7 +594,10 @@ impl TenantStore {
     }
 
     /// Every decision and answer of a candidature, oldest first.
-    pub async fn list_reviews(&self, candidature_id: &str) -> Result<Vec<ReviewRecord>, StoreError> {
+    pub async fn list_reviews(
+        &self,
+        candidature_id: &str,
+    ) -> Result<Vec<ReviewRecord>, StoreError> {
         self.ensure_candidature(candidature_id).await?;
         self.store().tick();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -662,7 +667,8 @@ impl TenantStore {
     ) -> Result<MessageRecord, StoreError> {
         let mut tx = self.store().begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
-        let c = load_candidature(self.store(), conn, self.organisation_id(), candidature_id).await?;
+        let c =
+            load_candidature(self.store(), conn, self.organisation_id(), candidature_id).await?;
         if c.candidature.state.is_final() {
             return Err(StoreError::Conflict(format!(
                 "la candidature est « {} » : le fil d'échanges est clos",
@@ -805,7 +811,8 @@ impl TenantStore {
             .fetch_one(&mut *conn)
             .await?
             .try_get("last_seq")?;
-            let seq = u64::try_from(seq).map_err(|_| StoreError::invalid("compteur NRU négatif"))?;
+            let seq =
+                u64::try_from(seq).map_err(|_| StoreError::invalid("compteur NRU négatif"))?;
             let nru = input
                 .template
                 .render(&dispositif, year, seq)
@@ -845,8 +852,8 @@ impl TenantStore {
             },
         )
         .map_err(conflict)?;
-        let pdf = render(&content)
-            .map_err(|e| StoreError::invalid(format!("attestation PDF : {e}")))?;
+        let pdf =
+            render(&content).map_err(|e| StoreError::invalid(format!("attestation PDF : {e}")))?;
         let pdf_size = i64::try_from(pdf.len()).unwrap_or(i64::MAX);
         let pdf_sha256 = self
             .store()
@@ -1397,9 +1404,7 @@ impl SystemStore {
                     .map(|r| r.try_get("organisation_id"))
                     .transpose()?;
             let Some(org) = org else {
-                return Err(StoreError::invalid(format!(
-                    "candidature {id} inconnue"
-                )));
+                return Err(StoreError::invalid(format!("candidature {id} inconnue")));
             };
             store.tick();
             let r = match assignee_user_id {
@@ -1538,9 +1543,12 @@ impl SystemStore {
         let mut entry = audit.clone();
         entry.organisation_id = Some(holder.clone());
         entry.action = "referencing.withdraw".into();
-        entry.object = format!("référencement {nru} retiré ; motivation : {}", motivation.as_str());
-        let mut event = DomainEvent::new(EventKind::ReferencingWithdrawn, &holder)
-            .detail(motivation.as_str());
+        entry.object = format!(
+            "référencement {nru} retiré ; motivation : {}",
+            motivation.as_str()
+        );
+        let mut event =
+            DomainEvent::new(EventKind::ReferencingWithdrawn, &holder).detail(motivation.as_str());
         if let Some(cid) = &holder_candidature {
             event = event.candidature(cid);
         }

@@ -36,13 +36,13 @@ pub use files::{
     UploadSessionRecord, sanitize_file_name,
 };
 pub use financing::{AllFinancing, ClientImportSummary, FinancingTotal, PilotPv, RequestRecord};
-pub use instruction::{
-    AttestationRecord, CandidatureDecisionRecord, MessageRecord, OpenComplement, QueueCounts,
-    QueueFilter, QueueRow, QueueSort, ReferralInput, ReviewRecord, Side,
-};
 pub use identity::{
     CodeCheck, ManagedAccount, RECOVERY_CODES, STAGED_SESSION_SECONDS, SecondFactorStatus,
     SessionStage, StagedSession, TOTP_STEP, new_totp_secret, totp_code_at, totp_url,
+};
+pub use instruction::{
+    AttestationRecord, CandidatureDecisionRecord, MessageRecord, OpenComplement, QueueCounts,
+    QueueFilter, QueueRow, QueueSort, ReferralInput, ReviewRecord, Side,
 };
 pub use oidc::{ClientOrder, EndedOidcSession, OidcPending, ProSession};
 pub use records::*;

@@ -3951,11 +3951,12 @@ async fn check_oidc_records(store: Store, url: String) {
 async fn event_kinds(url: &str, organisation: &str) -> Vec<String> {
     use sqlx::Row;
     let mut raw = sqlx::AnyConnection::connect(url).await.unwrap();
-    let rows = sqlx::query("SELECT kind FROM domain_events WHERE organisation_id = $1 ORDER BY seq")
-        .bind(organisation)
-        .fetch_all(&mut raw)
-        .await
-        .unwrap();
+    let rows =
+        sqlx::query("SELECT kind FROM domain_events WHERE organisation_id = $1 ORDER BY seq")
+            .bind(organisation)
+            .fetch_all(&mut raw)
+            .await
+            .unwrap();
     raw.close().await.unwrap();
     rows.iter().map(|r| r.get::<String, _>("kind")).collect()
 }
@@ -3991,16 +3992,30 @@ async fn check_instruction(store: Store, url: String) {
         Err(StoreError::Conflict(_))
     ));
     let refs = sys.list_referencings().await.unwrap();
-    assert!(refs.iter().any(|(_, r)| r.nru.as_str() == "NRU-VA1-0001"
-        && r.status == ReferencingStatus::Withdrawn));
+    assert!(
+        refs.iter()
+            .any(|(_, r)| r.nru.as_str() == "NRU-VA1-0001"
+                && r.status == ReferencingStatus::Withdrawn)
+    );
     let kinds = event_kinds(&url, "ed-a").await;
-    assert!(kinds.contains(&"referencing.withdrawn".to_owned()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"referencing.withdrawn".to_owned()),
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&"equivalence.lost".to_owned()), "{kinds:?}");
     assert!(event_kinds(&url, "ed-b").await.is_empty());
 
     // Decisions only in instruction.
     let err = a
-        .decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
+        .decide_item(
+            "cand-a2",
+            &key,
+            ItemDecision::Validate,
+            &why,
+            None,
+            today,
+            &audit,
+        )
         .await;
     assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
     // Refer and Refuse never go through a bare transition.
@@ -4029,8 +4044,16 @@ async fn check_instruction(store: Store, url: String) {
 
     // Another editor cannot reach it.
     assert_eq!(
-        b.decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
-            .await,
+        b.decide_item(
+            "cand-a2",
+            &key,
+            ItemDecision::Validate,
+            &why,
+            None,
+            today,
+            &audit
+        )
+        .await,
         Err(StoreError::NotFound)
     );
 
@@ -4074,8 +4097,16 @@ async fn check_instruction(store: Store, url: String) {
     assert_eq!(counts.delayed, 1, "{counts:?}");
     // Deciding again while the editor's answer is awaited: conflict.
     assert!(matches!(
-        a.decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
-            .await,
+        a.decide_item(
+            "cand-a2",
+            &key,
+            ItemDecision::Validate,
+            &why,
+            None,
+            today,
+            &audit
+        )
+        .await,
         Err(StoreError::Conflict(_))
     ));
 
@@ -4090,9 +4121,17 @@ async fn check_instruction(store: Store, url: String) {
             .await,
         Err(StoreError::Conflict(_))
     ));
-    a.decide_item("cand-a2", &key, ItemDecision::Validate, &why, None, today, &audit)
-        .await
-        .unwrap();
+    a.decide_item(
+        "cand-a2",
+        &key,
+        ItemDecision::Validate,
+        &why,
+        None,
+        today,
+        &audit,
+    )
+    .await
+    .unwrap();
     let reviews = a.list_reviews("cand-a2").await.unwrap();
     let kinds: Vec<&str> = reviews.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(kinds, ["complement_requested", "answered", "validated"]);
@@ -4103,8 +4142,14 @@ async fn check_instruction(store: Store, url: String) {
         .await
         .unwrap();
     assert!(matches!(
-        a.post_message("cand-a2", Side::Editor, &answer, Some("pas-un-fichier"), &audit)
-            .await,
+        a.post_message(
+            "cand-a2",
+            Side::Editor,
+            &answer,
+            Some("pas-un-fichier"),
+            &audit
+        )
+        .await,
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(a.list_messages("cand-a2").await.unwrap().len(), 1);
@@ -4120,7 +4165,12 @@ async fn check_instruction(store: Store, url: String) {
         note: None,
     };
     let att = a
-        .refer_candidature("cand-a2", &input(1), |_| Ok(b"%PDF-1.7 test".to_vec()), &audit)
+        .refer_candidature(
+            "cand-a2",
+            &input(1),
+            |_| Ok(b"%PDF-1.7 test".to_vec()),
+            &audit,
+        )
         .await
         .unwrap();
     assert_eq!(att.nru.as_str(), "MDV-LGC-VA2-2026-00001");
@@ -4130,15 +4180,25 @@ async fn check_instruction(store: Store, url: String) {
     assert_eq!(c.candidature.obtained_nru, Some(att.nru.clone()));
     let by_code = sys.attestation_by_code(&att.code).await.unwrap().unwrap();
     assert_eq!(by_code.nru, att.nru);
-    let by_pdf = sys.attestation_by_pdf(&att.pdf_sha256).await.unwrap().unwrap();
+    let by_pdf = sys
+        .attestation_by_pdf(&att.pdf_sha256)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(by_pdf.candidature_id, "cand-a2");
     assert_eq!(
         store.blobs().get("ed-a", &att.pdf_sha256).await.unwrap(),
         b"%PDF-1.7 test"
     );
-    assert!(sys.list_referencings().await.unwrap().iter().any(|(org, r)| org == "ed-a"
-        && r.nru == att.nru
-        && r.status == ReferencingStatus::Active));
+    assert!(
+        sys.list_referencings()
+            .await
+            .unwrap()
+            .iter()
+            .any(|(org, r)| org == "ed-a"
+                && r.nru == att.nru
+                && r.status == ReferencingStatus::Active)
+    );
     // Once referred, never again.
     assert!(matches!(
         a.refer_candidature("cand-a2", &input(2), |_| Ok(vec![]), &audit)
@@ -4160,7 +4220,11 @@ async fn check_instruction(store: Store, url: String) {
             .is_err()
     );
     assert_eq!(
-        b.get_candidature("cand-b1").await.unwrap().candidature.state,
+        b.get_candidature("cand-b1")
+            .await
+            .unwrap()
+            .candidature
+            .state,
         CandidatureState::InInstruction
     );
     let att_b = b
@@ -4178,7 +4242,10 @@ async fn check_instruction(store: Store, url: String) {
         .unwrap();
     let w = sys.attestation_by_code(&att.code).await.unwrap().unwrap();
     assert!(w.withdrawn_at.is_some());
-    assert_eq!(w.withdrawal_motivation.as_deref(), Some("Capture illisible."));
+    assert_eq!(
+        w.withdrawal_motivation.as_deref(),
+        Some("Capture illisible.")
+    );
     let decisions = a.list_decisions("cand-a2").await.unwrap();
     let dk: Vec<&str> = decisions.iter().map(|d| d.kind.as_str()).collect();
     assert_eq!(dk, ["referred", "withdrawn"]);

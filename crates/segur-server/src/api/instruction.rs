@@ -595,8 +595,8 @@ pub async fn post_withdrawal(
     let desk = crate::access::decision_desk(&user, &state)?;
     let Json(body) = body?;
     let nru = Nru::parse(&nru).map_err(|e| ApiError::invalid("nru", e.reason))?;
-    let motivation =
-        Motivation::parse(&body.motivation).map_err(|e| ApiError::invalid("motivation", e.reason))?;
+    let motivation = Motivation::parse(&body.motivation)
+        .map_err(|e| ApiError::invalid("motivation", e.reason))?;
     let audit = meta.audit(&user, "", "");
     let losing = desk
         .withdraw_referencing(&nru, &motivation, state.today(), &audit)
@@ -653,7 +653,12 @@ pub fn parse_queue(
     let delayed_before = today
         .checked_sub(jiff::Span::new().days(i64::from(delay)))
         .unwrap_or(today);
-    let none_if_empty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let none_if_empty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let filter = QueueFilter {
         dispositif: none_if_empty(&q.dispositif),
         state: none_if_empty(&q.state)
@@ -893,7 +898,6 @@ pub async fn verify_pdf_bytes(
     }
     Ok(check_view(a.as_ref()))
 }
-
 
 /// Largest attestation PDF accepted for verification (ours are a few dozen KiB).
 pub const MAX_ATTESTATION_PDF_BYTES: usize = 10 << 20;

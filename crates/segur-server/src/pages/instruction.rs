@@ -401,8 +401,7 @@ pub async fn show(
                     .map(|f| format!("/api/v1/candidatures/{id}/files/{f}/content")),
             })
             .collect(),
-        can_write: !o.state.is_final()
-            && (can_write_editor || (is_ans && can_instruct)),
+        can_write: !o.state.is_final() && (can_write_editor || (is_ans && can_instruct)),
         attachable,
         blockers: o
             .blockers
@@ -436,7 +435,10 @@ pub async fn show(
                     },
                     date_fr(d.decided_on),
                     if d.motivation.is_empty() {
-                        d.nru.clone().map(|n| format!("NRU {n}")).unwrap_or_default()
+                        d.nru
+                            .clone()
+                            .map(|n| format!("NRU {n}"))
+                            .unwrap_or_default()
                     } else {
                         d.motivation.clone()
                     },
@@ -476,9 +478,18 @@ pub async fn decide_submit(
             .map_err(|e| ApiError::invalid("decision", e.reason))?;
         let due = flow::parse_optional_date(f.due_on.as_deref(), "due_on")?;
         let audit = meta.audit(&user, "", "");
-        flow::decide_item(&state, &tenant, &id, &key, decision, &f.motivation, due, &audit)
-            .await
-            .map(|r| (key, r))
+        flow::decide_item(
+            &state,
+            &tenant,
+            &id,
+            &key,
+            decision,
+            &f.motivation,
+            due,
+            &audit,
+        )
+        .await
+        .map(|r| (key, r))
     }
     .await;
     let anchor_of = |r: &str, s: u16, p: u16| {
@@ -606,7 +617,12 @@ pub async fn refer_submit(
     let audit = meta.audit(&user, "", "");
     let result = flow::refer(&state, &tenant, &id, f.note.as_deref(), &audit)
         .await
-        .map(|a| format!("Candidature référencée : NRU {}, attestation délivrée.", a.nru));
+        .map(|a| {
+            format!(
+                "Candidature référencée : NRU {}, attestation délivrée.",
+                a.nru
+            )
+        });
     Ok(back(&id, "decision", result))
 }
 
@@ -892,10 +908,7 @@ pub struct CodeQuery {
 }
 
 /// `GET /registre/attestations`: the check form; `?code=` redirects to the code's page.
-pub async fn check_form(
-    MaybeUser(user): MaybeUser,
-    Query(q): Query<CodeQuery>,
-) -> Response {
+pub async fn check_form(MaybeUser(user): MaybeUser, Query(q): Query<CodeQuery>) -> Response {
     if let Some(code) = q.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         return match segur_domain::decision::VerificationCode::parse(code) {
             Ok(c) => Redirect::to(&format!("/registre/attestations/{c}")).into_response(),
@@ -973,5 +986,10 @@ pub async fn check_pdf(
             .into_response());
     };
     let result = verify_pdf_bytes(&state, &bytes).await?;
-    Ok(render_html(&check_page(user, String::new(), Some(result), None)))
+    Ok(render_html(&check_page(
+        user,
+        String::new(),
+        Some(result),
+        None,
+    )))
 }

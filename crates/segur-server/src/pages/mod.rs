@@ -198,7 +198,10 @@ pub fn router() -> Router<AppState> {
                 crate::api::instruction::MAX_ATTESTATION_PDF_BYTES,
             )),
         )
-        .route("/registre/attestations/{code}", get(instruction::check_code))
+        .route(
+            "/registre/attestations/{code}",
+            get(instruction::check_code),
+        )
         .route(
             "/webhooks",
             get(webhooks::index).post(webhooks::create_submit),

@@ -90,7 +90,9 @@ async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() 
 
     // Both sides see the open request, its clock and the motivation.
     for cookie in [&editor, &ans] {
-        let (s, v) = app.get_json(&format!("{url}/instruction"), Some(cookie)).await;
+        let (s, v) = app
+            .get_json(&format!("{url}/instruction"), Some(cookie))
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let open = v["open_complements"].as_array().unwrap();
         assert!(
@@ -105,7 +107,10 @@ async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() 
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert!(clocks.contains(&"d3") && clocks.contains(&"complement_due"), "{v}");
+        assert!(
+            clocks.contains(&"d3") && clocks.contains(&"complement_due"),
+            "{v}"
+        );
     }
 
     // The editor cannot decide; the instructeur cannot answer.
@@ -184,7 +189,9 @@ async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() 
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    let (_, thread) = app.get_json(&format!("{url}/messages"), Some(&editor)).await;
+    let (_, thread) = app
+        .get_json(&format!("{url}/messages"), Some(&editor))
+        .await;
     assert_eq!(thread.as_array().unwrap().len(), 2, "{thread}");
 
     // Referral before every item is validated: refused with the blocking items (LIF-08).
@@ -274,10 +281,12 @@ async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() 
     assert_eq!(nils, ["NIL-HOSPI-01", "NIL-HOSPI-02"]);
     assert_eq!(a["rem_version"], "1.0");
     let code = a["code"].as_str().unwrap().to_owned();
-    assert!(a["verification_url"]
-        .as_str()
-        .unwrap()
-        .ends_with(&format!("/registre/attestations/{code}")));
+    assert!(
+        a["verification_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/registre/attestations/{code}"))
+    );
 
     // Referring twice: the state machine refuses.
     let (s, _) = app
@@ -360,7 +369,9 @@ async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() 
     assert!(page.contains("NIL-HOSPI-02"));
 
     // The register lists the new referencing.
-    let (_, reg) = app.get_json("/api/v1/register?q=HOP-DPI-VA2-2025-00001", None).await;
+    let (_, reg) = app
+        .get_json("/api/v1/register?q=HOP-DPI-VA2-2025-00001", None)
+        .await;
     assert!(
         reg["entries"]
             .as_array()
@@ -405,10 +416,7 @@ async fn lif_06_lif_08_complement_answer_validation_referral_and_public_check() 
     ] {
         assert!(kinds.iter().any(|x| x == k), "{k} missing in {kinds:?}");
     }
-    assert_eq!(
-        app.store.system().verify_audit_chain().await.unwrap(),
-        None
-    );
+    assert_eq!(app.store.system().verify_audit_chain().await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -536,7 +544,10 @@ async fn queue_filters_counts_and_batch_assignment() {
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     let (_, mine) = app
-        .get_json("/api/v1/instruction/queue?assignee=me&sort=editor", Some(&ans))
+        .get_json(
+            "/api/v1/instruction/queue?assignee=me&sort=editor",
+            Some(&ans),
+        )
         .await;
     assert_eq!(mine["total"], 2, "{mine}");
     // An editor cannot be assigned, nor use the queue.
@@ -716,7 +727,10 @@ async fn the_instruction_page_works_without_javascript_on_both_sides() {
     let (_, page, _) = app.get(&page_url, Some(&editor)).await;
     assert!(page.contains("Capture illisible"), "motivation shown");
     assert!(page.contains("Envoyer la réponse"), "answer form");
-    assert!(!page.contains("Enregistrer la décision"), "no decision form for the editor");
+    assert!(
+        !page.contains("Enregistrer la décision"),
+        "no decision form for the editor"
+    );
 
     // A refused form comes back with the French reason, nothing changed.
     let resp = app
