@@ -42,6 +42,36 @@ pub struct InstructionOverview {
     pub attestation: Option<AttestationRecord>,
     /// Items that stop the referral (LIF-08); empty when it can be referred.
     pub blockers: Vec<Blocker>,
+    /// The answer due date a complement request opened today gets by default (LIF-06, D3).
+    pub default_complement_due: Date,
+    /// The candidature and its proof plan on `today`, for callers that show more of them.
+    pub candidature: segur_domain::world::WorldCandidature,
+    pub plan: segur_domain::rules::ProofPlan,
+}
+
+/// The candidature as its world slice holds it, and its proof plan on `today`: one load of
+/// the world for both.
+async fn candidature_and_plan(
+    state: &AppState,
+    tenant: &TenantStore,
+    id: &str,
+    today: Date,
+) -> Result<
+    (
+        segur_domain::world::WorldCandidature,
+        segur_domain::rules::ProofPlan,
+    ),
+    ApiError,
+> {
+    let world = tenant.world_for_candidature(id).await?;
+    let plan = segur_domain::rules::plan(&world, id, today, state.settings())
+        .map_err(|e| ApiError::new(ErrorCode::Conflict, e.to_string()))?;
+    let c = world
+        .candidatures
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| ApiError::not_found("candidature"))?;
+    Ok((c, plan))
 }
 
 fn parse_motivation(text: &str, field: &str) -> Result<Motivation, ApiError> {
@@ -63,8 +93,8 @@ pub async fn overview(
     tenant: &TenantStore,
     id: &str,
 ) -> Result<InstructionOverview, ApiError> {
-    let c = tenant.get_candidature(id).await?;
     let today = state.today();
+    let (c, plan) = candidature_and_plan(state, tenant, id, today).await?;
     let dispositif = c.candidature.dispositif.clone();
     let calendars = state
         .store()
@@ -78,9 +108,6 @@ pub async fn overview(
         .iter()
         .any(|o| is_delayed(o.requested_on, today, delay_days));
     let next_due = open.iter().filter_map(|o| o.due_on).min();
-    let world = tenant.world_for_candidature(id).await?;
-    let plan = segur_domain::rules::plan(&world, id, today, state.settings())
-        .map_err(|e| ApiError::new(ErrorCode::Conflict, e.to_string()))?;
     Ok(InstructionOverview {
         candidature_id: id.to_owned(),
         state: c.candidature.state,
@@ -95,6 +122,9 @@ pub async fn overview(
         decisions: tenant.list_decisions(id).await?,
         attestation: tenant.attestation(id).await?,
         blockers: blockers(&plan),
+        default_complement_due: default_complement_due(&calendars, today, delay_days),
+        candidature: c,
+        plan,
     })
 }
 
@@ -242,10 +272,7 @@ pub async fn refer(
     audit: &AuditEntry,
 ) -> Result<AttestationRecord, ApiError> {
     let today = state.today();
-    let world = tenant.world_for_candidature(id).await?;
-    let plan = segur_domain::rules::plan(&world, id, today, state.settings())
-        .map_err(|e| ApiError::new(ErrorCode::Conflict, e.to_string()))?;
-    let c = tenant.get_candidature(id).await?;
+    let (c, plan) = candidature_and_plan(state, tenant, id, today).await?;
     if let Err(e) = segur_domain::decision::check_referral(c.candidature.state, &plan) {
         let details = match &e {
             segur_domain::decision::DecisionError::NotReady(b) => serde_json::json!({

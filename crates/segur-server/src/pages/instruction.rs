@@ -229,11 +229,9 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
     let o = flow::overview(&state, &tenant, &id).await?;
-    let c = tenant.get_candidature(&id).await?;
+    let c = &o.candidature;
+    let plan = &o.plan;
     let summary = tenant.candidature_summary(&id).await?;
-    let world = tenant.world_for_candidature(&id).await?;
-    let plan = segur_domain::rules::plan(&world, &id, o.today, state.settings())
-        .map_err(|e| PageError::bad_request(e.to_string()))?;
     let files = tenant.list_candidature_files(&id).await?;
     let is_ans = user.organisation_kind == OrganisationKind::Ans;
     let may = |a: Action| authorize(&actor(&user), a, Some(tenant.organisation_id())).is_ok();
@@ -332,17 +330,7 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let calendars = state
-        .store()
-        .system()
-        .calendar_history(&o.dispositif)
-        .await?;
-    let delay = state
-        .settings()
-        .get(&c.candidature.dispositif)
-        .lif06_unanswered_days;
-    let default_due =
-        segur_domain::instruction::default_complement_due(&calendars, o.today, delay).to_string();
+    let default_due = o.default_complement_due.to_string();
     let attachable = if can_write_editor {
         let mut seen = std::collections::HashSet::new();
         files
