@@ -330,6 +330,38 @@ attestation_honneur = true
 solution = { principal = { name = "Medi Noyau", version = "4.2" }, proxy = { name = "Medi Proxy", version = "1.9" }, names = [{ name = "Medi30", nil = "NIL-MEDI30", technical_version = "4.2" }] }
 ''', ""))
 
+    # 4c. Medi Solidarités on MS-Va2 (PH, AHI): root Medi10 (case 2A) and MS1 + MS2 heritage;
+    # every proof deposited, two awaiting a decision (the browser test refers it, LIF-08).
+    medisol = [x for x in MS if x["profile"] in ("PH", "AHI")]
+    awaiting = {("MS.PH.10", 2), ("MS.AHI.01", 2)}
+    first = {("SC.SSI/GEN.18", 1), ("MS.PH.01", 1)}
+    lines = []
+    for it in medisol:
+        key = (it["req"], it["proof"])
+        st, d = ("deposited", "2026-11-16") if key in awaiting else ("validated", "2026-09-14" if key in first else "2026-10-05")
+        lines.append(f'  {{ requirement = "{it["req"]}", scenario = {it["sc"]}, proof = {it["proof"]}, status = "{st}", deposited_on = "{d}" }},')
+    out.append(cand_block('''# Medi Solidarités: Medi10's solution (same configuration, version 4.3) sold under another name for
+# the profiles PH and AHI, with Medi10 as root (case 2A, EQV-08) and the MS1 + MS2 va1 heritage for
+# the Général va1 proofs (HER-04, HER-05). Every proof to deposit is deposited and all but two are
+# validated: once the instructeur decides on those two, the référent can refer it (LIF-08).
+[[candidatures]]
+id = "medisol-ms"
+editor = "ed-medi"
+dispositif = "MS-Va2"
+state = "in_instruction"
+rem_version = "1.0"
+profiles = ["PH", "AHI"]
+heritage_nrus = ["NRU-MS1-V1-0210", "NRU-MS2-V1-0098"]
+root_nru = "NRU-MS-2026-0031"
+root_declared_on = "2026-07-24"
+attestation_honneur = true
+filed_on = "2025-12-08"
+complete_deposit_on = "2026-11-16"
+psc_nrus = ["PSC-LPS-0610", "PSC-PRX-0611"]
+eligibility = { nie = "NIE-MEDI-07", cnda_proof = true, submitted_on = "2025-12-10" }
+solution = { principal = { name = "Medi Noyau", version = "4.3" }, proxy = { name = "Medi Proxy", version = "2.0" }, names = [{ name = "Medi Solidarités", nil = "NIL-MEDISOL", technical_version = "4.3" }] }
+''', "deposits = [\n" + "\n".join(lines) + "\n]\n"))
+
     # 5. MediCab on MDV-LGC-Va2: no heritage possible (its va1 NRU is médico-social): HER-03/06,
     # and few proofs deposited by the 22/07/2026 checkpoint: DEP-01.
     mdv_g2 = [x for x in MDV if x["profile"] == "Général" and x["wave"] == "Va2"]
@@ -465,6 +497,14 @@ software_version = "4.2"
 referential_versions = { DMP = "2.10 MCO2" }
 status = "draft"
 requested_on = "2026-11-02"
+
+[[cnda_requests]]
+editor = "ed-medi"
+nil = "NIL-MEDISOL"
+software_version = "4.3"
+referential_versions = { DMP = "2.10 MCO2" }
+status = "homologated"
+requested_on = "2026-05-04"
 
 # MediCab: requested under GI DMP 2.9 for MDV, which requires 2.10 MCO2 since June 2026
 # (CNDA-02).
