@@ -1,7 +1,8 @@
 // Browser test of segur: starts the real binary on demo data, drives Debian's headless Chromium
 // through the editor's journey (home → connexion → tableau de bord → candidature → chapitre →
-// exigence), checks every page with axe-core (WCAG 2.1 A/AA), checks that the journey works
-// without JavaScript and that pages respect their own Content-Security-Policy.
+// exigence) and the ANS's instruction up to the referral and the public check of the attestation,
+// checks every page with axe-core (WCAG 2.1 A/AA), checks that the journey works without
+// JavaScript and that pages respect their own Content-Security-Policy.
 //
 // Usage: node e2e/run.mjs            (scripts/test.sh builds the binary first)
 // Environment:
@@ -30,6 +31,9 @@ const DEMO_PASSWORD = 'segur-demo-2026';
 /** TOTP secret of the demo ANS and ASP accounts (printed by `segur serve --demo`). */
 const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const CANDIDATURE = 'monlps-psf';
+/** Demo candidature in instruction whose proofs are all deposited, two awaiting a decision. */
+const REFERRAL_CANDIDATURE = 'medisol-ms';
+const REFERRAL_ITEMS_TO_DECIDE = 2;
 const VIEWPORT = { width: 1280, height: 800 };
 const SERVER_START_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 15_000;
@@ -760,6 +764,12 @@ async function financing(browser, base) {
   });
 }
 
+/** The page's error messages (role="alert"), to explain a missing confirmation. */
+async function alertText(page) {
+  const alerts = await page.getByRole('alert').allInnerTexts();
+  return alerts.length ? `; the page says: ${alerts.map((a) => a.trim()).join(' / ')}` : '';
+}
+
 /** Submits the form holding `locator` (a button) and waits for the next page. */
 async function submit(page, button) {
   await Promise.all([
@@ -807,7 +817,7 @@ async function instruction(browser, base) {
         await form.locator('input[value="request_complement"]').check();
         await form.locator('textarea[name="motivation"]').fill('La capture ne montre pas la version du logiciel.');
         await submit(page, form.getByRole('button', { name: 'Enregistrer la décision' }));
-        assert((await page.getByText('Complément demandé.').count()) >= 1, 'no confirmation of the request');
+        assert((await page.getByText('Complément demandé.').count()) >= 1, `no confirmation of the request${await alertText(page)}`);
         await checkA11y(page);
         await logout(page);
       });
@@ -857,6 +867,137 @@ async function instruction(browser, base) {
   });
 }
 
+/** A copy of `bytes` with one byte changed, away from the verification code the PDF carries
+ *  (in its /Info dictionary and its XMP packet), so that the copy still reads as ours. */
+function alteredCopy(bytes) {
+  const copy = Buffer.from(bytes);
+  const marks = [];
+  for (let i = copy.indexOf('segur-verification:'); i !== -1; i = copy.indexOf('segur-verification:', i + 1)) marks.push(i);
+  const clear = (at) => marks.every((m) => at < m - 64 || at > m + 128);
+  let at = Math.floor(copy.length / 2);
+  while (!clear(at)) at = (at + 997) % copy.length;
+  copy[at] ^= 0x01;
+  return copy;
+}
+
+async function referral(browser, base) {
+  await scenario('referral: the instructeur validates the last proofs, the référent refers, the attestation verifies (WCAG 2.1 AA)', async (step) => {
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const watch = watchPage(page, base);
+      const url = `${base}/candidatures/${REFERRAL_CANDIDATURE}/instruction`;
+      const decisionForms = () => page.locator('form[action$="/instruction/decision"]');
+
+      await step(`the instructeur validates the ${REFERRAL_ITEMS_TO_DECIDE} proofs awaiting a decision, with a motivation`, async () => {
+        await login(page, base, DEMO_PASSWORD, 'instructeur@ans.demo');
+        await page.goto(url);
+        assert(pathOf(page) === `/candidatures/${REFERRAL_CANDIDATURE}/instruction`, `instruction page answered ${page.url()}`);
+        assert((await page.getByText('En instruction').count()) >= 1, 'the candidature is not in instruction');
+        assert(!(await page.getByRole('button', { name: 'Référencer et délivrer l\'attestation' }).count()), 'an instructeur is offered the referral');
+        const pending = await decisionForms().count();
+        assert(pending === REFERRAL_ITEMS_TO_DECIDE, `${pending} proof(s) await a decision, expected ${REFERRAL_ITEMS_TO_DECIDE}`);
+        await checkA11y(page);
+        for (let n = 0; n < REFERRAL_ITEMS_TO_DECIDE; n += 1) {
+          const form = decisionForms().first();
+          const item = await form.locator('input[name="requirement"]').inputValue();
+          await form.locator('input[value="validate"]').check();
+          await form.locator('textarea[name="motivation"]').fill(`Preuve ${item} conforme : la capture montre la fonction attendue.`);
+          await submit(page, form.getByRole('button', { name: 'Enregistrer la décision' }));
+          assert((await page.getByText('Preuve validée.').count()) >= 1, `no confirmation of the validation of ${item}${await alertText(page)}`);
+          assert((await decisionForms().count()) === REFERRAL_ITEMS_TO_DECIDE - n - 1, `${item} still awaits a decision`);
+        }
+        assert(
+          (await page.getByText('Toutes les preuves à déposer sont validées').count()) >= 1,
+          'the page does not say the candidature can now be referred (LIF-08)',
+        );
+        await checkA11y(page);
+        watch.assertClean('instruction page of the instructeur');
+        await logout(page);
+      });
+
+      let nru = null;
+      let code = null;
+      let pdfHref = null;
+      await step('the référent signs in with a second factor and refers the candidature; the NRU is shown', async () => {
+        await login(page, base, DEMO_PASSWORD, 'referent@ans.demo');
+        await page.goto(url);
+        const refer = page.getByRole('button', { name: 'Référencer et délivrer l\'attestation' });
+        assert((await refer.count()) === 1, 'no referral form for the référent');
+        await checkA11y(page);
+        await page.locator('#ref-note').fill('Référencement après validation des deux dernières preuves.');
+        await submit(page, refer);
+        const notice = page.getByText('Candidature référencée : NRU');
+        assert((await notice.count()) >= 1, `no confirmation of the referral${await alertText(page)}`);
+        const m = (await notice.first().innerText()).match(/NRU ([A-Z0-9-]+)/);
+        assert(m, 'the confirmation does not give the NRU');
+        nru = m[1];
+        const decision = page.locator('#decision');
+        assert((await decision.getByText(`Référencée sous le NRU ${nru}`).count()) >= 1, `the decision section does not show ${nru}`);
+        code = (await decision.locator('code').first().innerText()).trim();
+        assert(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/.test(code), `unexpected verification code "${code}"`);
+        pdfHref = await decision.getByRole('link', { name: 'Télécharger l\'attestation de référencement (PDF)' }).getAttribute('href');
+        assert(pdfHref, 'no link to the attestation PDF');
+        await checkA11y(page);
+        watch.assertClean('instruction page of the référent');
+      });
+
+      let pdf = null;
+      await step('the attestation PDF is downloaded', async () => {
+        const res = await context.request.get(new URL(pdfHref, base).href);
+        assert(res.status() === 200, `GET ${pdfHref} answered ${res.status()}`);
+        const type = res.headers()['content-type'] ?? '';
+        assert(type.startsWith('application/pdf'), `the attestation is served as "${type}"`);
+        pdf = await res.body();
+        assert(pdf.subarray(0, 4).toString('latin1') === '%PDF', `the attestation does not start with %PDF: ${JSON.stringify(pdf.subarray(0, 8).toString('latin1'))}`);
+        await logout(page);
+      });
+
+      await step('anyone checks the attestation by its code on /registre/attestations: valid', async () => {
+        await page.goto(`${base}/registre/attestations`);
+        await checkA11y(page);
+        await page.locator('#code').fill(code);
+        await submit(page, page.getByRole('button', { name: 'Vérifier le code' }));
+        assert(pathOf(page) === `/registre/attestations/${code}`, `checking the code led to ${page.url()}`);
+        assert((await page.getByText('Attestation valide').count()) >= 1, 'the code is not reported valid');
+        assert((await page.getByText(nru, { exact: true }).count()) >= 1, `the check does not show ${nru}`);
+        assert((await page.getByText('Medi Solidarités').count()) >= 1, 'the check does not show the commercial name');
+        await checkA11y(page);
+      });
+
+      await step('the downloaded PDF, uploaded in the by-file form, is valid', async () => {
+        await page.goto(`${base}/registre/attestations`);
+        await page.locator('#file').setInputFiles({ name: 'attestation.pdf', mimeType: 'application/pdf', buffer: pdf });
+        await submit(page, page.getByRole('button', { name: 'Vérifier le fichier' }));
+        assert((await page.getByText('Attestation valide').count()) >= 1, 'the issued PDF is not reported valid');
+        assert((await page.getByText(nru, { exact: true }).count()) >= 1, `the check does not show ${nru}`);
+        const sha = createHash('sha256').update(pdf).digest('hex');
+        assert((await page.getByText(sha).count()) >= 1, 'the check does not show the PDF\'s SHA-256');
+        await checkA11y(page);
+      });
+
+      await step('a copy with one byte changed is reported as modified', async () => {
+        await page.goto(`${base}/registre/attestations`);
+        await page.locator('#file').setInputFiles({ name: 'attestation-modifiee.pdf', mimeType: 'application/pdf', buffer: alteredCopy(pdf) });
+        await submit(page, page.getByRole('button', { name: 'Vérifier le fichier' }));
+        assert((await page.getByText('Document modifié').count()) >= 1, 'a modified PDF is not reported as modified');
+        assert((await page.getByText('Attestation valide').count()) === 0, 'a modified PDF is reported valid');
+        await checkA11y(page);
+        watch.assertClean('attestation check pages');
+      });
+
+      await step('the public register lists the new NRU', async () => {
+        await page.goto(`${base}/registre`);
+        assert((await page.getByText(nru).count()) >= 1, `the register does not list ${nru}`);
+        await checkA11y(page);
+        watch.assertClean('register page');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -894,6 +1035,7 @@ async function main() {
     await accountSecurity(browser, server.url);
     await proofFiles(browser, server.url);
     await instruction(browser, server.url);
+    await referral(browser, server.url);
     if (server.child.exitCode !== null) {
       failed += 1;
       failures.push(`server exited during the test (code ${server.child.exitCode})`);

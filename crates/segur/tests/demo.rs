@@ -19,6 +19,7 @@ fn demo_world_loads_with_stable_ids() {
         "monlps-psf",
         "medi10-ms",
         "medi20-ms",
+        "medisol-ms",
         "hospidpi-dpi",
     ] {
         assert!(w.candidature(id).is_some(), "candidature {id}");
@@ -109,4 +110,49 @@ fn every_demo_candidature_has_a_plan() {
         .unwrap_or_else(|e| panic!("{}: {e}", c.id));
         assert!(!plan.items.is_empty(), "{}", c.id);
     }
+}
+
+/// `medisol-ms` is what the browser test (e2e/run.mjs) instructs and refers: in instruction,
+/// every proof to deposit deposited, all validated but the two the instructeur decides on, and no
+/// error diagnostic in the way.
+#[test]
+fn medisol_is_ready_for_referral_but_two_proofs() {
+    let loaded = segur::demo_world().unwrap();
+    let c = loaded.world.candidature("medisol-ms").expect("medisol-ms");
+    assert_eq!(c.candidature.state.as_str(), "in_instruction");
+    let at = jiff::civil::date(2026, 12, 7);
+    let plan = rules::plan(&loaded.world, "medisol-ms", at, &loaded.settings).unwrap();
+    let to_deposit: Vec<String> = plan
+        .items
+        .iter()
+        .filter(|i| i.status.must_deposit())
+        .map(|i| {
+            format!(
+                "{} {}/{} {}",
+                i.key.requirement.as_str(),
+                i.key.scenario,
+                i.key.proof,
+                i.deposit.map(|d| d.as_str()).unwrap_or("none")
+            )
+        })
+        .collect();
+    assert_eq!(
+        to_deposit,
+        [
+            "SC.SSI/GEN.18 1/1 validated",
+            "MS.PH.01 1/1 validated",
+            "MS.PH.01 1/2 validated",
+            "MS.PH.10 1/1 validated",
+            "MS.PH.10 1/2 deposited",
+            "MS.AHI.01 1/1 validated",
+            "MS.AHI.01 1/2 deposited",
+        ]
+    );
+    assert_eq!(segur_domain::decision::blockers(&plan).len(), 2);
+    let errors: Vec<String> = rules::check(&loaded.world, at, &loaded.settings)
+        .into_iter()
+        .filter(|d| d.is_error() && d.subject.contains("medisol-ms"))
+        .map(|d| format!("{} {}", d.rule, d.message_fr))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
 }
