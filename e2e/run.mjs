@@ -812,7 +812,13 @@ async function instruction(browser, base) {
         await page.goto(url);
         await submit(page, page.getByRole('button', { name: 'Ouvrir l\'instruction' }));
         assert((await page.getByText('En instruction').count()) >= 1, 'the instruction did not open');
-        const form = page.locator('form[action$="/instruction/decision"]').first();
+        // An item without files: the proof-files scenario deposited a file on another one, which
+        // cannot be decided until the antivirus says it is clean (no clamd: it stays pending).
+        const form = page
+          .locator('article.card', { hasText: 'Aucun fichier déposé.' })
+          .locator('form[action$="/instruction/decision"]')
+          .first();
+        assert((await form.count()) === 1, 'no proof without files awaits a decision');
         item = await form.locator('input[name="requirement"]').inputValue();
         await form.locator('input[value="request_complement"]').check();
         await form.locator('textarea[name="motivation"]').fill('La capture ne montre pas la version du logiciel.');
