@@ -158,6 +158,7 @@ fi
 echo "SEGUR_TEST_POSTGRES_URL=$SEGUR_TEST_POSTGRES_URL"
 eval "$(scripts/peers/clamav.sh)"  # real clamd with a local EICAR database (SEGUR_TEST_CLAMD)
 eval "$(scripts/peers/s3.sh)"  # moto S3 server (SEGUR_TEST_S3_URL)
+eval "$(scripts/peers/smtp.sh)"  # aiosmtpd SMTP sink writing a Maildir (SEGUR_TEST_SMTP_URL, SEGUR_TEST_MAILDIR)
 
 eval "$(scripts/peers/oidc.sh)"  # OIDC test providers (SEGUR_TEST_OIDC_ISSUER, SEGUR_TEST_PSC_*)
 

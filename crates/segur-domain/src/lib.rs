@@ -13,6 +13,7 @@ pub mod holidays;
 pub mod identity;
 pub mod instruction;
 pub mod monitoring;
+pub mod notify;
 pub mod org;
 pub mod proof;
 pub mod referencing;

@@ -205,3 +205,9 @@ pub fn may_collaborate(user: &UserRecord, owner: &str, what: Collaboration) -> b
 pub fn webhook_tenant(state: &AppState, user: &UserRecord) -> Result<TenantStore, ApiError> {
     own_tenant(state, user, Action::ManageWebhooks)
 }
+
+/// The caller's own notifications: every signed-in account has an inbox, bound to its user
+/// id, so nobody reaches another person's notifications.
+pub fn inbox(state: &AppState, user: &UserRecord) -> segur_store::Inbox {
+    state.store().inbox(&user.id)
+}

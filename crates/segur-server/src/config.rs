@@ -53,6 +53,21 @@ pub struct ServerConfig {
     pub webhook_retry_schedule: Vec<Duration>,
     /// How often the webhook worker looks for new events and due retries [default: 5 s].
     pub webhook_poll: Duration,
+    /// SMTP server and sender of notification e-mails; `None` keeps notifications in the app
+    /// (their e-mails wait, and leave when a server is configured).
+    pub smtp: Option<crate::notify::SmtpConfig>,
+    /// Time allowed for one SMTP exchange [default: 20 s].
+    pub smtp_timeout: Duration,
+    /// Waits before each retry of a failed e-mail [default: 1 min, 5 min, 30 min, 3 h].
+    pub email_retry_schedule: Vec<Duration>,
+    /// How often the notification worker looks for new events and e-mails due [default: 5 s].
+    pub notify_poll: Duration,
+    /// How often deadline reminders are computed [default: 15 minutes].
+    pub reminder_every: Duration,
+    /// Days before a deadline on which editors are reminded [default: 7, 2, 1].
+    pub reminder_policy: segur_domain::notify::ReminderPolicy,
+    /// Hour (Europe/Paris) from which the daily digests are sent [default: 7].
+    pub digest_hour: i8,
 }
 
 impl Default for ServerConfig {
@@ -89,6 +104,16 @@ impl Default for ServerConfig {
                 .map(Duration::from_secs)
                 .collect(),
             webhook_poll: Duration::from_secs(5),
+            smtp: None,
+            smtp_timeout: Duration::from_secs(20),
+            email_retry_schedule: [60, 300, 1800, 3 * 3600]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            notify_poll: Duration::from_secs(5),
+            reminder_every: Duration::from_secs(15 * 60),
+            reminder_policy: segur_domain::notify::ReminderPolicy::default(),
+            digest_hour: 7,
         }
     }
 }

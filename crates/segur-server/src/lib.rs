@@ -12,6 +12,7 @@ pub mod financing;
 pub mod instruction;
 mod media;
 pub mod monitoring;
+pub mod notify;
 mod oidc;
 mod openapi;
 mod pages;
@@ -75,6 +76,7 @@ pub async fn serve(
     }
     let worker = scan::spawn_worker(state.clone());
     let webhook_worker = webhooks::spawn_worker(state.clone());
+    let notify_worker = notify::spawn_worker(state.clone());
     let app = router(state);
     let result = axum::serve(
         listener,
@@ -84,5 +86,6 @@ pub async fn serve(
     .await;
     worker.abort();
     webhook_worker.abort();
+    notify_worker.abort();
     result
 }

@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "audit", description = "Journal d'audit chaîné : l'organisation de l'appelant, tout le journal pour l'ANS"),
         (name = "suivi", description = "Suivi du plan de sécurisation (DEP-01, DEP-02) et de l'instruction, pour l'ANS"),
         (name = "fichiers", description = "Fichiers de preuve : envois reprenables (tus 1.0), antivirus, téléchargement"),
+        (name = "notifications", description = "Notifications de la personne connectée (liste, lecture) et ses préférences de courriel (immédiat, récapitulatif quotidien, aucun ; français ou anglais)"),
         (name = "webhooks", description = "Événements de l'organisation envoyés en JSON signé (HMAC-SHA256) à ses adresses HTTPS, avec reprises et journal des livraisons"),
         (name = "collaboration", description = "Travail interne de l'éditeur : preuves confiées avec échéance (au plus tard D2, LIF-05), « Mon travail », notes internes (jamais visibles par l'ANS)"),
     )

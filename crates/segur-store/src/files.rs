@@ -178,7 +178,7 @@ fn file_from_row(r: &AnyRow) -> Result<ProofFileRecord, StoreError> {
     })
 }
 
-fn key_from_row(r: &AnyRow) -> Result<ProofItemKey, StoreError> {
+pub(crate) fn key_from_row(r: &AnyRow) -> Result<ProofItemKey, StoreError> {
     let req: String = r.try_get("requirement_id")?;
     let scenario: i64 = r.try_get("scenario")?;
     let proof: i64 = r.try_get("proof")?;

@@ -8,6 +8,7 @@ mod financing;
 mod identity;
 mod instruction;
 mod monitoring;
+mod notify;
 mod oidc;
 mod records;
 mod register;
@@ -43,6 +44,10 @@ pub use identity::{
 pub use instruction::{
     AttestationRecord, CandidatureDecisionRecord, MessageRecord, OpenComplement, QueueCounts,
     QueueFilter, QueueRow, QueueSort, ReferralInput, ReviewRecord, Side,
+};
+pub use notify::{
+    DeadlineSources, DigestBatch, DueEmail, EmailOutcome, EmailStatus, Inbox, NotificationRecord,
+    REMINDER_KIND, candidature_link,
 };
 pub use oidc::{ClientOrder, EndedOidcSession, OidcPending, ProSession};
 pub use records::*;

@@ -4265,3 +4265,210 @@ async fn check_instruction(store: Store, url: String) {
     );
     assert_eq!(sys.verify_audit_chain().await.unwrap(), None);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Notifications
+// ---------------------------------------------------------------------------------------------
+
+async fn check_notifications(store: Store, _url: String) {
+    use segur_domain::events::{DomainEvent, EventKind};
+    use segur_domain::notify::{
+        Deadline, DeadlineKind, EmailMode, Language, Preferences, ReminderPolicy, reminders_due,
+    };
+    use segur_store::{EmailOutcome, EmailStatus};
+
+    loaded(&store).await;
+    let sys = store.system();
+    let user = |login: &'static str| {
+        let sys = sys.clone();
+        async move { sys.find_user_for_login(login).await.unwrap().unwrap().0 }
+    };
+    let alice = user("alice@ed-a").await;
+    let bob = user("bob@ed-b").await;
+    let irene = user("irene@ans").await;
+    let now = 1_800_000_000;
+
+    // An ANS decision tells the editor's people; the editor's answer tells the ANS agents.
+    sys.append_domain_event_for_tests(
+        &DomainEvent::new(EventKind::ProofRejected, "ed-a")
+            .candidature("cand-a1")
+            .detail("Capture illisible."),
+    )
+    .await
+    .unwrap();
+    sys.append_domain_event_for_tests(
+        &DomainEvent::new(EventKind::ComplementAnswered, "ed-a").candidature("cand-a1"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sys.fan_out_notifications(now, 500).await.unwrap(), 2);
+    assert_eq!(
+        sys.fan_out_notifications(now, 500).await.unwrap(),
+        0,
+        "never twice"
+    );
+    let a = store.inbox(&alice.id);
+    let listed = a.list(Page::max(), false).await.unwrap();
+    assert_eq!(listed.total, 1);
+    let n = &listed.items[0];
+    assert_eq!(n.kind, "proof.rejected");
+    assert!(n.subject.contains("Preuve refusée"), "{}", n.subject);
+    assert!(n.body.contains("Capture illisible."));
+    assert_eq!(n.email_status, EmailStatus::Pending);
+    assert_eq!(n.link.as_deref(), Some("/candidatures/cand-a1/instruction"));
+    assert_eq!(
+        store
+            .inbox(&bob.id)
+            .list(Page::max(), false)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let i = store
+        .inbox(&irene.id)
+        .list(Page::max(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        i.items.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(),
+        ["complement.answered"]
+    );
+
+    // Read marks: one's own only, audited.
+    let audit = AuditEntry::default().by(&bob);
+    assert!(matches!(
+        store.inbox(&bob.id).mark_read(&n.id, &audit).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(a.unread_count().await.unwrap(), 1);
+    a.mark_read(&n.id, &AuditEntry::default().by(&alice))
+        .await
+        .unwrap();
+    a.mark_read(&n.id, &AuditEntry::default().by(&alice))
+        .await
+        .unwrap();
+    assert_eq!(a.unread_count().await.unwrap(), 0);
+    assert_eq!(a.list(Page::max(), true).await.unwrap().total, 0);
+
+    // E-mails: claimed once (leased), retried, then failed.
+    let due = sys.claim_due_emails(now, now + 120, 50).await.unwrap();
+    let ids: Vec<&str> = due.iter().map(|e| e.to.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(
+        sys.claim_due_emails(now, now + 120, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let alice_mail = due.iter().find(|e| e.to == "alice@ed-a").unwrap();
+    sys.record_email_attempt(
+        &alice_mail.id,
+        &EmailOutcome {
+            sent: true,
+            error: None,
+            retry_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    let irene_mail = due.iter().find(|e| e.to == "irene@ans").unwrap();
+    sys.record_email_attempt(
+        &irene_mail.id,
+        &EmailOutcome {
+            sent: false,
+            error: Some("refusé".into()),
+            retry_at: Some(now + 60),
+        },
+    )
+    .await
+    .unwrap();
+    let again = sys
+        .claim_due_emails(now + 200, now + 300, 50)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 1);
+    sys.record_email_attempt(
+        &again[0].id,
+        &EmailOutcome {
+            sent: false,
+            error: Some("refusé".into()),
+            retry_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    let counts = sys.email_counts().await.unwrap();
+    assert!(counts.contains(&(EmailStatus::Failed, 1)), "{counts:?}");
+    assert!(counts.contains(&(EmailStatus::Sent, 1)), "{counts:?}");
+
+    // Preferences: an English daily digest, once a day.
+    a.set_preferences(
+        Preferences {
+            email_mode: EmailMode::DailyDigest,
+            language: Language::En,
+        },
+        &AuditEntry::default().by(&alice),
+    )
+    .await
+    .unwrap();
+    assert_eq!(a.preferences().await.unwrap().language, Language::En);
+    sys.append_domain_event_for_tests(
+        &DomainEvent::new(EventKind::ComplementRequested, "ed-a").candidature("cand-a2"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sys.fan_out_notifications(now, 500).await.unwrap(), 1);
+    let newest = &a.list(Page::max(), false).await.unwrap().items[0];
+    assert_eq!(newest.email_status, EmailStatus::Digest);
+    assert!(
+        newest.subject.contains("Complement requested"),
+        "{}",
+        newest.subject
+    );
+    let day = d(2027, 1, 15);
+    let batches = sys.digests_due(day, 10).await.unwrap();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].to, "alice@ed-a");
+    assert_eq!(batches[0].language, Language::En);
+    sys.record_digest_sent(&batches[0], day).await.unwrap();
+    assert!(matches!(
+        sys.record_digest_sent(&batches[0], day).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(sys.digests_due(day, 10).await.unwrap().is_empty());
+
+    // Reminders: once per person and step; to the editor's people only.
+    let deadline = Deadline {
+        kind: DeadlineKind::CompleteDeposit,
+        organisation_id: "ed-a".into(),
+        candidature_id: "cand-a1".into(),
+        proof_item: None,
+        due_on: d(2027, 1, 20),
+        announced_on: None,
+    };
+    let due = reminders_due(d(2027, 1, 13), &[deadline], &ReminderPolicy::default());
+    assert_eq!(sys.record_reminders(&due, now).await.unwrap(), 1);
+    assert_eq!(sys.record_reminders(&due, now).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .inbox(&bob.id)
+            .list(Page::max(), false)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let sources = sys.notification_deadlines().await.unwrap();
+    assert!(
+        sources
+            .awaiting_complete_deposit
+            .iter()
+            .all(|(org, _, _)| org == "ed-a" || org == "ed-b")
+    );
+}
+
+on_every_backend! {
+    notifications_fan_out_once_per_person_with_digests_retries_and_reminders => check_notifications;
+}

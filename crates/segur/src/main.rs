@@ -275,6 +275,27 @@ struct ServeArgs {
     /// otherwise webhooks must be https://.
     #[arg(long, env = "SEGUR_WEBHOOK_ALLOW_LOOPBACK_HTTP")]
     webhook_allow_loopback_http: bool,
+    /// SMTP server of notification e-mails: smtp://host:port (add ?tls=required for
+    /// STARTTLS) or smtps://user:password@host. Without it notifications stay in the app.
+    #[arg(long, env = "SEGUR_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of notification e-mails.
+    #[arg(
+        long,
+        env = "SEGUR_MAIL_FROM",
+        default_value = "segur <no-reply@segur.invalid>"
+    )]
+    mail_from: String,
+    /// Days before a deadline (complement answer, D2) on which editors are reminded.
+    #[arg(long, env = "SEGUR_REMINDER_DAYS", default_value = "7,2,1", value_parser = parse_reminder_days)]
+    reminder_days: segur_domain::notify::ReminderPolicy,
+    /// Hour (Europe/Paris, 0-23) from which daily digests are sent.
+    #[arg(long, env = "SEGUR_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(i8).range(0..=23))]
+    digest_hour: i8,
+}
+
+fn parse_reminder_days(s: &str) -> Result<segur_domain::notify::ReminderPolicy, String> {
+    segur_domain::notify::ReminderPolicy::parse(s).map_err(|e| e.reason)
 }
 
 fn parse_nru_template(s: &str) -> Result<segur_domain::decision::NruTemplate, String> {
@@ -845,6 +866,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_file_bytes: args.max_file_bytes,
         clamd: args.clamd.clone(),
         webhook_allow_loopback_http: args.webhook_allow_loopback_http,
+        smtp: args
+            .smtp_url
+            .as_deref()
+            .map(|url| segur_server::notify::SmtpConfig::parse(url, &args.mail_from))
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        reminder_policy: args.reminder_days.clone(),
+        digest_hour: args.digest_hour,
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);

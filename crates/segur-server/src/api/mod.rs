@@ -11,6 +11,7 @@ pub mod health;
 pub mod instruction;
 pub mod me;
 pub mod monitoring;
+pub mod notifications;
 pub mod pentest;
 pub mod register;
 pub mod rem_admin;
@@ -68,6 +69,13 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
         .routes(routes!(webhooks::delete_webhook))
         .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(notifications::list_notifications))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(
+            notifications::get_preferences,
+            notifications::put_preferences
+        ))
         .routes(routes!(catalogue::list_dispositifs))
         .routes(routes!(catalogue::get_dispositif))
         .routes(routes!(catalogue::get_calendar))

@@ -12,6 +12,7 @@ mod history;
 mod home;
 mod instruction;
 mod monitoring;
+mod notifications;
 mod oidc;
 mod pentest;
 mod register;
@@ -208,6 +209,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/webhooks/{id}", get(webhooks::show))
         .route("/webhooks/{id}/suppression", post(webhooks::delete_submit))
+        .route("/notifications", get(notifications::index))
+        .route(
+            "/notifications/tout-lu",
+            post(notifications::read_all_submit),
+        )
+        .route(
+            "/notifications/preferences",
+            post(notifications::preferences_submit),
+        )
+        .route("/notifications/{id}/lu", post(notifications::read_submit))
         .route("/historique", get(history::show))
         .route("/regles", get(rules::index))
         .route("/regles/{id}", get(rules::show))

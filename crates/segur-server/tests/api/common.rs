@@ -215,6 +215,33 @@ impl TestApp {
             .await
     }
 
+    /// Sends a JSON body with any method (`PUT`, `PATCH`…); returns status and JSON body.
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: &serde_json::Value,
+        cookie: Option<&str>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        let resp = self
+            .send(b.body(Body::from(body.to_string())).unwrap())
+            .await;
+        let status = resp.status();
+        let text = body_text(resp).await;
+        (
+            status,
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{path}: invalid JSON {e}: {text}")),
+        )
+    }
+
     /// POSTs a body with a content type; returns status and body parsed as JSON.
     pub async fn post_bytes(
         &self,

@@ -112,6 +112,42 @@ const MATRIX: &[Row] = &[
         "",
         [401, 200, 200, 200, 403],
     ),
+    // Notifications: everyone has their own inbox; another person's id is 404.
+    row(
+        "get",
+        "/api/v1/notifications",
+        "/api/v1/notifications",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    row(
+        "post",
+        "/api/v1/notifications/read-all",
+        "/api/v1/notifications/read-all",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    row(
+        "post",
+        "/api/v1/notifications/{id}/read",
+        "/api/v1/notifications/00000000000000000000000000000000/read",
+        "",
+        [401, 404, 404, 404, 404],
+    ),
+    row(
+        "get",
+        "/api/v1/notifications/preferences",
+        "/api/v1/notifications/preferences",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    row(
+        "put",
+        "/api/v1/notifications/preferences",
+        "/api/v1/notifications/preferences",
+        "{}",
+        [401, 422, 422, 422, 422],
+    ),
     // Webhooks: editor mandataires and représentants, on their own organisation.
     row(
         "get",

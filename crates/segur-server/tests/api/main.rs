@@ -14,6 +14,7 @@ mod identity;
 mod instruction;
 mod isolation;
 mod monitoring;
+mod notifications;
 mod oidc;
 mod openapi;
 mod page_isolation;

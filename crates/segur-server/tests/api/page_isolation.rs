@@ -67,6 +67,30 @@ const PAGES: &[PageRow] = &[
         MULTIPART,
         [303, 422, 404, 403, 403],
     ),
+    // Notifications: everyone has their own; another person's is 404.
+    get(
+        "/notifications",
+        "/notifications",
+        [303, 200, 200, 200, 200],
+    ),
+    post(
+        "/notifications/tout-lu",
+        "/notifications/tout-lu",
+        "",
+        [303, 303, 303, 303, 303],
+    ),
+    post(
+        "/notifications/{id}/lu",
+        "/notifications/00000000000000000000000000000000/lu",
+        "",
+        [303, 404, 404, 404, 404],
+    ),
+    post(
+        "/notifications/preferences",
+        "/notifications/preferences",
+        "email_mode=weekly&language=fr",
+        [303, 422, 422, 422, 422],
+    ),
     // Webhooks: editor mandataires and représentants, on their own organisation.
     get("/webhooks", "/webhooks", [303, 200, 200, 403, 403]),
     post(
