@@ -13,7 +13,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +35,8 @@ const CANDIDATURE = 'monlps-psf';
 const REFERRAL_CANDIDATURE = 'medisol-ms';
 const REFERRAL_ITEMS_TO_DECIDE = 2;
 const VIEWPORT = { width: 1280, height: 800 };
+/** This run's sender address (see startServer and mails()). */
+const MAIL_FROM = `e2e-${process.pid}-${Date.now()}@segur.test`;
 const SERVER_START_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 15_000;
 /** Requirement IDs look like `SC.SSI/GEN.18` (see RequirementId::parse in segur-domain). */
@@ -118,6 +120,11 @@ async function startServer(dataDir) {
   const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
   // A real clamd when scripts/test.sh started one: deposited files get scanned and served.
   if (process.env.SEGUR_TEST_CLAMD) args.push('--clamd', process.env.SEGUR_TEST_CLAMD);
+  // A real SMTP sink (aiosmtpd) when scripts/test.sh started one: notifications are e-mailed
+  // from this run's own sender, so that the mails scenario reads only its own messages.
+  if (process.env.SEGUR_TEST_SMTP_URL) {
+    args.push('--smtp-url', process.env.SEGUR_TEST_SMTP_URL, '--mail-from', `segur e2e <${MAIL_FROM}>`);
+  }
   console.log(`starting: ${bin} ${args.join(' ')}`);
   const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
@@ -1006,6 +1013,89 @@ async function referral(browser, base) {
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// E-mails in the SMTP sink
+
+/** Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) of an unfolded header. */
+function decodeWords(value) {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_, charset, enc, text) => {
+      const bytes = enc.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64')
+        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (__, h) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      return new TextDecoder(charset.toLowerCase()).decode(bytes);
+    });
+}
+
+/** The messages this run's server sent, as { to, subject }, read from the sink's Maildir. */
+function sentMails() {
+  const dir = join(process.env.SEGUR_TEST_MAILDIR, 'new');
+  const out = [];
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const raw = readFileSync(join(dir, name), 'utf8');
+    const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+    const header = (h) => (head.match(new RegExp(`^${h}:\\s*(.*)$`, 'mi')) ?? [])[1] ?? '';
+    if (!header('From').includes(MAIL_FROM)) continue;
+    out.push({ to: header('X-RcptTo').trim(), subject: decodeWords(header('Subject')) });
+  }
+  return out;
+}
+
+async function waitForMail(predicate, what) {
+  const deadline = Date.now() + 14_000;
+  for (;;) {
+    const mails = sentMails();
+    if (mails.some(predicate)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`no e-mail ${what} in the SMTP sink within 14 s; received: ${JSON.stringify(mails)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function mails(browser, base) {
+  if (!process.env.SEGUR_TEST_SMTP_URL || !process.env.SEGUR_TEST_MAILDIR) {
+    throw new Error('SEGUR_TEST_SMTP_URL / SEGUR_TEST_MAILDIR not set: start the SMTP sink with eval "$(scripts/peers/smtp.sh)" (scripts/test.sh does)');
+  }
+  await scenario('notifications: the e-mails of the journey arrive in the SMTP sink; the in-app list (WCAG 2.1 AA)', async (step) => {
+    await step('the editor is e-mailed the complement request', async () => {
+      await waitForMail((m) => m.to === DEMO_LOGIN && m.subject.includes('Complément demandé') && m.subject.includes(CANDIDATURE), 'of the complement request to the editor');
+    });
+    await step('the ANS is e-mailed the editor\'s answer', async () => {
+      await waitForMail((m) => m.to.endsWith('@ans.demo') && m.subject.includes('Réponse à une demande de complément') && m.subject.includes(CANDIDATURE), 'of the answer to the ANS');
+    });
+    await step('the referred editor is e-mailed the decision', async () => {
+      await waitForMail((m) => m.to === 'mandataire@medi.demo' && m.subject.includes('Candidature référencée') && m.subject.includes(REFERRAL_CANDIDATURE), 'of the referral to Medi');
+    });
+    const context = await newContext(browser, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      await step('the editor reads it in the app and marks it read, without JavaScript needed', async () => {
+        await login(page, base, DEMO_PASSWORD);
+        await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+        await page.waitForURL((u) => u.pathname === '/notifications');
+        assert((await page.getByText('La capture ne montre pas la version du logiciel.').count()) >= 1, 'the complement request is not listed');
+        await checkA11y(page);
+        const before = await page.locator('li.unread').count();
+        assert(before >= 1, 'no unread notification');
+        await submit(page, page.getByRole('button', { name: /^Marquer comme lue/ }).first());
+        assert((await page.getByText('Notification marquée comme lue.').count()) === 1, 'no confirmation');
+        assert((await page.locator('li.unread').count()) === before - 1, 'the notification is still unread');
+        await page.locator('#mode-daily_digest').check();
+        await page.locator('#lang-en').check();
+        await submit(page, page.getByRole('button', { name: 'Enregistrer les préférences' }));
+        assert((await page.getByText('Préférences enregistrées.').count()) === 1, 'preferences not saved');
+        assert(await page.locator('#mode-daily_digest').isChecked(), 'the digest choice is not kept');
+        await checkA11y(page);
+        await logout(page);
+      });
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'segur-e2e-'));
   let server;
@@ -1042,6 +1132,7 @@ async function main() {
     await proofFiles(browser, server.url);
     await instruction(browser, server.url);
     await referral(browser, server.url);
+    await mails(browser, server.url);
     if (server.child.exitCode !== null) {
       failed += 1;
       failures.push(`server exited during the test (code ${server.child.exitCode})`);
