@@ -205,7 +205,7 @@ fn session_from_row(r: &AnyRow) -> Result<UploadSessionRecord, StoreError> {
     })
 }
 
-fn check_sha256(sha: &str) -> Result<(), StoreError> {
+pub(crate) fn check_sha256(sha: &str) -> Result<(), StoreError> {
     if sha.len() == 64
         && sha
             .chars()
@@ -487,7 +487,9 @@ impl TenantStore {
         Ok(linked)
     }
 
-    async fn upsert_file(
+    /// The file row of `facts` in this organisation (reused when the content is already
+    /// known), in `conn`. Links nothing.
+    pub(crate) async fn upsert_file(
         &self,
         conn: &mut AnyConnection,
         facts: &FileFacts,
@@ -707,6 +709,31 @@ impl TenantStore {
             "SELECT {FILE_COLUMNS} FROM proof_files f WHERE f.id = $1 AND f.organisation_id = $2 AND EXISTS \
              (SELECT 1 FROM proof_file_links l WHERE l.file_id = f.id AND l.organisation_id = f.organisation_id \
               AND l.candidature_id = $3)"
+        )))
+        .bind(file_id)
+        .bind(self.organisation_id())
+        .bind(candidature_id)
+        .fetch_optional(self.store().pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        file_from_row(&row)
+    }
+
+    /// The file if it is linked to this candidature as a proof (any version) or attached to a
+    /// message of its thread (e.g. a document sent by the ANS); `NotFound` otherwise. For
+    /// downloads only: a message attachment is not a proof of any item.
+    pub async fn get_readable_candidature_file(
+        &self,
+        candidature_id: &str,
+        file_id: &str,
+    ) -> Result<ProofFileRecord, StoreError> {
+        self.store().tick();
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FILE_COLUMNS} FROM proof_files f WHERE f.id = $1 AND f.organisation_id = $2 AND (EXISTS \
+             (SELECT 1 FROM proof_file_links l WHERE l.file_id = f.id AND l.organisation_id = f.organisation_id \
+              AND l.candidature_id = $3) OR EXISTS \
+             (SELECT 1 FROM candidature_messages m WHERE m.file_id = f.id AND m.organisation_id = f.organisation_id \
+              AND m.candidature_id = $3))"
         )))
         .bind(file_id)
         .bind(self.organisation_id())

@@ -26,6 +26,7 @@ use segur_domain::proof::ProofStatus;
 use segur_domain::referencing::{Nru, Referencing, ReferencingStatus};
 use segur_domain::world::WorldCandidature;
 
+use crate::files::{FileFacts, ScanState, check_sha256, sanitize_file_name};
 use crate::records::{AuditEntry, Page, Paged};
 use crate::system::SystemStore;
 use crate::tenant::TenantStore;
@@ -101,7 +102,30 @@ pub struct MessageRecord {
     pub body: String,
     pub file_id: Option<String>,
     pub file_name: Option<String>,
+    /// The attached file's facts (same file as `file_id`).
+    pub attachment: Option<MessageAttachment>,
     pub created_at: String,
+}
+
+/// The file attached to a message: a proof file of the organisation, or a file the ANS sent
+/// with its message (stored in the organisation's file space, never linked to a proof item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageAttachment {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub media_type: String,
+    pub scan_state: ScanState,
+}
+
+/// A file received with a message (already checked and stored as a blob of the
+/// organisation under `facts.sha256`).
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    /// Original name; sanitised by the store.
+    pub file_name: String,
+    pub facts: FileFacts,
 }
 
 /// An open complement request: the item, when it was asked, when the answer is due.
@@ -665,6 +689,48 @@ impl TenantStore {
         file_id: Option<&str>,
         audit: &AuditEntry,
     ) -> Result<MessageRecord, StoreError> {
+        self.insert_message(candidature_id, side, body, file_id, None, audit)
+            .await
+    }
+
+    /// Posts a message with a file received in the same request (the ANS's annotated
+    /// screenshot, a reference document): the file row in the organisation's file space
+    /// (pending antivirus scan, reused when the organisation already holds that content; never
+    /// linked to a proof item), the message pointing to it, the audit event and the domain
+    /// event, in one transaction. The blob must already be stored under `new.facts.sha256`.
+    pub async fn post_message_with_upload(
+        &self,
+        candidature_id: &str,
+        side: Side,
+        body: &Motivation,
+        new: &NewAttachment,
+        audit: &AuditEntry,
+    ) -> Result<MessageRecord, StoreError> {
+        self.insert_message(candidature_id, side, body, None, Some(new), audit)
+            .await
+    }
+
+    async fn insert_message(
+        &self,
+        candidature_id: &str,
+        side: Side,
+        body: &Motivation,
+        file_id: Option<&str>,
+        upload: Option<&NewAttachment>,
+        audit: &AuditEntry,
+    ) -> Result<MessageRecord, StoreError> {
+        let upload_name = match upload {
+            Some(u) => {
+                check_sha256(&u.facts.sha256)?;
+                if u.facts.size <= 0 {
+                    return Err(StoreError::invalid(
+                        "fichier vide (0 octet) : rien à joindre",
+                    ));
+                }
+                Some(sanitize_file_name(&u.file_name)?)
+            }
+            None => None,
+        };
         let mut tx = self.store().begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
         let c =
@@ -691,6 +757,14 @@ impl TenantStore {
                 ));
             }
         }
+        let stored_file = match (upload, &upload_name) {
+            (Some(u), Some(name)) => Some(
+                self.upsert_file(conn, &u.facts, name, None, audit.actor_user_id.as_deref())
+                    .await?,
+            ),
+            _ => None,
+        };
+        let file_id = stored_file.as_ref().map(|f| f.id.as_str()).or(file_id);
         let id = new_id();
         self.store().tick();
         sqlx::query(
@@ -716,8 +790,17 @@ impl TenantStore {
             audit,
             "message.post",
             format!(
-                "candidature {candidature_id} : message de {}",
-                side.label_fr()
+                "candidature {candidature_id} : message de {}{}",
+                side.label_fr(),
+                match &stored_file {
+                    Some(f) => format!(
+                        " avec pièce jointe envoyée « {} » ({} octets, sha256 {}, fichier {})",
+                        f.original_name, f.size, f.sha256, f.id
+                    ),
+                    None => file_id
+                        .map(|f| format!(" avec pièce jointe {f}"))
+                        .unwrap_or_default(),
+                }
             ),
         );
         let event = DomainEvent::new(kind, self.organisation_id())
@@ -741,7 +824,8 @@ impl TenantStore {
         self.store().tick();
         let rows = sqlx::query(
             "SELECT m.id, m.candidature_id, m.author_user_id, u.display_name AS author_name, m.author_side, \
-             m.body, m.file_id, f.original_name AS file_name, m.created_at FROM candidature_messages m \
+             m.body, m.file_id, f.original_name AS file_name, f.size AS file_size, f.sha256 AS file_sha256, \
+             f.media_type AS file_media_type, f.scan_state AS file_scan_state, m.created_at FROM candidature_messages m \
              LEFT JOIN users u ON u.id = m.author_user_id \
              LEFT JOIN proof_files f ON f.id = m.file_id AND f.organisation_id = m.organisation_id \
              WHERE m.organisation_id = $1 AND m.candidature_id = $2 ORDER BY m.created_at, m.id",
@@ -761,6 +845,7 @@ impl TenantStore {
                     body: r.try_get("body")?,
                     file_id: r.try_get("file_id")?,
                     file_name: r.try_get("file_name")?,
+                    attachment: attachment_from_row(r)?,
                     created_at: r.try_get("created_at")?,
                 })
             })
@@ -1601,4 +1686,31 @@ impl SystemStore {
         tx.commit().await?;
         Ok(losing)
     }
+}
+
+/// The attachment columns of a message row (`LEFT JOIN proof_files f`); `None` without one.
+fn attachment_from_row(r: &AnyRow) -> Result<Option<MessageAttachment>, StoreError> {
+    let (Some(id), Some(name)) = (
+        r.try_get::<Option<String>, _>("file_id")?,
+        r.try_get::<Option<String>, _>("file_name")?,
+    ) else {
+        return Ok(None);
+    };
+    let state: String = r
+        .try_get::<Option<String>, _>("file_scan_state")?
+        .unwrap_or_default();
+    Ok(Some(MessageAttachment {
+        id,
+        name,
+        size: r.try_get::<Option<i64>, _>("file_size")?.unwrap_or(0),
+        sha256: r
+            .try_get::<Option<String>, _>("file_sha256")?
+            .unwrap_or_default(),
+        media_type: r
+            .try_get::<Option<String>, _>("file_media_type")?
+            .unwrap_or_default(),
+        scan_state: ScanState::parse(&state).ok_or_else(|| {
+            StoreError::Other(format!("état d'analyse enregistré illisible : {state}"))
+        })?,
+    }))
 }

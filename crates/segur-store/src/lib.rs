@@ -42,7 +42,8 @@ pub use identity::{
     SessionStage, StagedSession, TOTP_STEP, new_totp_secret, totp_code_at, totp_url,
 };
 pub use instruction::{
-    AttestationRecord, CandidatureDecisionRecord, MessageRecord, OpenComplement, QueueCounts,
+    AttestationRecord, CandidatureDecisionRecord, MessageAttachment, MessageRecord, NewAttachment,
+    OpenComplement, QueueCounts,
     QueueFilter, QueueRow, QueueSort, ReferralInput, ReviewRecord, Side,
 };
 pub use notify::{
