@@ -17,9 +17,10 @@ use segur_domain::instruction::{
 };
 use segur_domain::org::OrganisationKind;
 use segur_store::{
-    AttestationRecord, AuditEntry, CandidatureDecisionRecord, MessageRecord, OpenComplement,
-    ReferralInput, ReviewRecord, Side, TenantStore, UserRecord,
+    AttestationRecord, AuditEntry, CandidatureDecisionRecord, FileFacts, MessageRecord,
+    NewAttachment, OpenComplement, ReferralInput, ReviewRecord, Side, TenantStore, UserRecord,
 };
+use sha2::Digest;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -407,4 +408,173 @@ impl DecisionDesk {
             .withdraw_referencing(nru, motivation, today, audit)
             .await?)
     }
+}
+
+/// Largest file the ANS may send with a message (received in the same request, held in
+/// memory while it is checked).
+pub const MAX_MESSAGE_FILE_BYTES: usize = 20 << 20;
+/// Body limit of the routes that post a message: the file, the text and multipart framing.
+pub const MAX_MESSAGE_REQUEST_BYTES: usize = MAX_MESSAGE_FILE_BYTES + (256 << 10);
+
+/// True for the routes that post a message (their body limit is
+/// [`MAX_MESSAGE_REQUEST_BYTES`] instead of the general one).
+pub fn is_message_path(path: &str) -> bool {
+    let (rest, tail) = if let Some(rest) = path.strip_prefix("/api/v1/candidatures/") {
+        (rest, "messages")
+    } else if let Some(rest) = path.strip_prefix("/candidatures/") {
+        (rest, "instruction/message")
+    } else {
+        return false;
+    };
+    rest.split_once('/')
+        .is_some_and(|(id, t)| !id.is_empty() && t == tail)
+}
+
+/// The parts of a message form sent as `multipart/form-data`.
+#[derive(Debug, Default)]
+pub struct MessageParts {
+    pub body: String,
+    pub file_id: Option<String>,
+    /// A file sent with the message: (name, bytes). An empty file part without a name (a
+    /// browser's form with no file chosen) counts as none.
+    pub file: Option<(String, bytes::Bytes)>,
+}
+
+/// Reads the parts `body`, `file_id` and `file` of a message form.
+pub async fn read_message_parts(
+    mut multipart: axum::extract::Multipart,
+) -> Result<MessageParts, ApiError> {
+    let broken = |_| {
+        ApiError::new(
+            ErrorCode::InvalidBody,
+            "corps multipart illisible, interrompu ou trop volumineux",
+        )
+    };
+    let mut parts = MessageParts::default();
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        match field.name().unwrap_or_default() {
+            "body" => parts.body = field.text().await.map_err(broken)?,
+            "file_id" => {
+                let v = field.text().await.map_err(broken)?;
+                parts.file_id = Some(v).filter(|v| !v.trim().is_empty());
+            }
+            "file" => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let bytes = field.bytes().await.map_err(broken)?;
+                if !(name.is_empty() && bytes.is_empty()) {
+                    parts.file = Some((name, bytes));
+                }
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    "multipart",
+                    format!("partie « {other} » inconnue (attendu : body, file_id, file)"),
+                ));
+            }
+        }
+    }
+    Ok(parts)
+}
+
+/// A message from the ANS with a file sent in the same request. The file goes through the
+/// checks of proof files (sanitised name, size, type read from the content and matching the
+/// extension, archives), is stored as a blob of the candidature's organisation and recorded
+/// pending its antivirus scan, linked to the message only (it is no proof of any item). A
+/// refused file leaves nothing behind: no message, no file row.
+#[allow(clippy::too_many_arguments)]
+pub async fn post_message_with_file(
+    state: &AppState,
+    tenant: &TenantStore,
+    user: &UserRecord,
+    id: &str,
+    body: &str,
+    file_name: &str,
+    bytes: &[u8],
+    audit: &AuditEntry,
+) -> Result<MessageRecord, ApiError> {
+    if side_of(user) != Side::Ans {
+        return Err(ApiError::invalid(
+            "file",
+            "un éditeur joint un de ses fichiers de preuve déjà déposés (file_id) ; l'envoi d'un fichier avec le message est réservé à l'ANS",
+        ));
+    }
+    let body = parse_motivation(body, "body")?;
+    let name = segur_store::sanitize_file_name(file_name).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            "nom de fichier invalide : il ne reste rien une fois le chemin retiré",
+        )
+        .with_field("file")
+    })?;
+    if bytes.is_empty() {
+        return Err(
+            ApiError::new(ErrorCode::FileEmpty, "fichier vide (0 octet) : rien à joindre")
+                .with_field("file"),
+        );
+    }
+    if bytes.len() > MAX_MESSAGE_FILE_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::FileTooLarge,
+            format!(
+                "pièce jointe trop volumineuse : {} au plus",
+                crate::api::files::size_label(MAX_MESSAGE_FILE_BYTES as u64)
+            ),
+        )
+        .with_field("file")
+        .with_details(serde_json::json!({ "max_bytes": MAX_MESSAGE_FILE_BYTES })));
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    let media = crate::media::check(head, &name, crate::media::ProofKind::Other).map_err(|r| {
+        let code = match r {
+            crate::media::TypeRefusal::Mismatch { .. } => ErrorCode::FileTypeMismatch,
+            _ => ErrorCode::FileTypeNotAllowed,
+        };
+        ApiError::new(code, r.message()).with_field("file")
+    })?;
+    let dir = state.upload_dir().to_path_buf();
+    let io = |e: std::io::Error| {
+        tracing::error!(error = %e, "i/o error while receiving a message attachment");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "enregistrement de la pièce jointe momentanément impossible : réessayez",
+        )
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+    let path = dir.join(format!("attachment-{}.tmp", uuid::Uuid::new_v4().simple()));
+    tokio::fs::write(&path, bytes).await.map_err(io)?;
+    let result = async {
+        if media.zip_container {
+            let p = path.clone();
+            tokio::task::spawn_blocking(move || crate::uploads::check_archive(&p))
+                .await
+                .map_err(|e| {
+                    ApiError::new(ErrorCode::Internal, format!("contrôle interrompu : {e}"))
+                })?
+                .map_err(|m| ApiError::new(ErrorCode::ArchiveRefused, m).with_field("file"))?;
+        }
+        let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+        state
+            .store()
+            .blobs()
+            .put_file(tenant.organisation_id(), &sha256, &path)
+            .await?;
+        let new = NewAttachment {
+            file_name: name.clone(),
+            facts: FileFacts {
+                sha256,
+                size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                media_type: media.mime.to_owned(),
+            },
+        };
+        Ok::<_, ApiError>(
+            tenant
+                .post_message_with_upload(id, Side::Ans, &body, &new, audit)
+                .await?,
+        )
+    }
+    .await;
+    let _ = tokio::fs::remove_file(&path).await;
+    let m = result?;
+    state.uploads().scan_wakeup.notify_one();
+    Ok(m)
 }

@@ -104,6 +104,8 @@ async fn limit_body(
         crate::pentest::MAX_REQUEST_BYTES
     } else if crate::api::instruction::is_attestation_upload_path(path) {
         crate::api::instruction::MAX_ATTESTATION_PDF_BYTES
+    } else if crate::instruction::is_message_path(path) {
+        crate::instruction::MAX_MESSAGE_REQUEST_BYTES
     } else {
         state.config().max_body_bytes
     };

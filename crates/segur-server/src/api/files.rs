@@ -657,6 +657,7 @@ pub fn content_disposition(kind: &str, name: &str) -> HeaderValue {
 }
 
 /// Sends a clean file, whole or a byte range (`Range: bytes=…` → 206, so videos seek).
+/// A proof file of the candidature or a file attached to a message of its thread.
 /// Images, PDF and videos are shown inline in a sandbox (`Content-Security-Policy: sandbox`,
 /// `nosniff`); other types are attachments. Not before the antivirus said clean (409
 /// `file_not_clean`).
@@ -674,7 +675,7 @@ pub async fn get_content(
 ) -> Result<Response, ApiError> {
     let tenant = candidature_tenant(&state, &user, &id, Action::ReadEditorData).await?;
     let file = tenant
-        .get_candidature_file(&id, &file_id)
+        .get_readable_candidature_file(&id, &file_id)
         .await
         .map_err(|e| match e {
             segur_store::StoreError::NotFound => ApiError::not_found("fichier"),

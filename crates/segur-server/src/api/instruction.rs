@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use segur_domain::authz::Action;
@@ -89,10 +89,27 @@ pub struct MessageView {
     pub author_side: String,
     pub author: Option<String>,
     pub body: String,
-    /// Attached proof file (download under `/api/v1/candidatures/{id}/files/{file}/content`).
+    /// Attached file (download under `/api/v1/candidatures/{id}/files/{file}/content`, once
+    /// its antivirus state is `clean`).
     pub file_id: Option<String>,
     pub file_name: Option<String>,
+    /// The attached file's facts: a proof file of the editor, or a file sent by the ANS.
+    pub attachment: Option<AttachmentView>,
     pub created_at: String,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub media_type: String,
+    /// `pending`, `clean`, `infected` or `scan_error`: downloadable only when `clean`.
+    pub scan_state: String,
+    /// Where to download it.
+    pub content_url: String,
 }
 
 impl From<&MessageRecord> for MessageView {
@@ -104,6 +121,18 @@ impl From<&MessageRecord> for MessageView {
             body: m.body.clone(),
             file_id: m.file_id.clone(),
             file_name: m.file_name.clone(),
+            attachment: m.attachment.as_ref().map(|a| AttachmentView {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                size: a.size,
+                sha256: a.sha256.clone(),
+                media_type: a.media_type.clone(),
+                scan_state: a.scan_state.as_str().to_owned(),
+                content_url: format!(
+                    "/api/v1/candidatures/{}/files/{}/content",
+                    m.candidature_id, a.id
+                ),
+            }),
             created_at: m.created_at.clone(),
         }
     }
@@ -419,30 +448,99 @@ fn message_action(user: &segur_store::UserRecord) -> Action {
     }
 }
 
-/// Posts a message to the thread, from the editor or the ANS.
+/// The multipart form of a message (documentation only: the handler reads the parts).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct MessageUpload {
+    /// The message text.
+    body: String,
+    /// Editor: one of the organisation's clean proof files, attached.
+    file_id: Option<String>,
+    /// ANS: a file sent with the message (at most 20 MiB; same type checks as proof files;
+    /// downloadable once the antivirus declared it clean).
+    #[schema(value_type = Option<String>, format = Binary)]
+    file: Option<Vec<u8>>,
+}
+
+/// Posts a message to the thread, from the editor or the ANS. JSON (`body`, `file_id`), or
+/// `multipart/form-data` with the parts `body`, `file_id` and, for the ANS only, `file`: a
+/// document sent with the message (at most 20 MiB), checked like a proof file (type read from
+/// its content, `file_type_mismatch` / `file_type_not_allowed`), stored in the candidature's
+/// organisation's file space and scanned by the antivirus; it is no proof of any item.
 #[utoipa::path(post, path = "/api/v1/candidatures/{id}/messages", tag = "instruction", security(("session" = [])),
     params(("id" = String, Path, description = "Candidature id")),
-    request_body = MessageBody,
-    responses((status = 201, body = MessageView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    request_body(content(
+        (MessageBody = "application/json"),
+        (MessageUpload = "multipart/form-data"),
+    )),
+    responses((status = 201, body = MessageView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn post_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     meta: RequestMeta,
     ApiPath(id): ApiPath<String>,
-    body: JsonBody<MessageBody>,
+    request: Request,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    // Authorization before the body is read: another editor gets 404 whatever it sends.
     let tenant = existing(&state, &user, &id, message_action(&user)).await?;
-    let Json(body) = body?;
     let audit = meta.audit(&user, "", "");
-    let m = flow::post_message(
-        &tenant,
-        &user,
-        &id,
-        &body.body,
-        body.file_id.as_deref(),
-        &audit,
-    )
-    .await?;
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let m = if multipart {
+        let form = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    format!(
+                        "corps multipart/form-data attendu (parties body, file_id, file) : {}",
+                        e.body_text()
+                    ),
+                )
+            })?;
+        let parts = flow::read_message_parts(form).await?;
+        match &parts.file {
+            Some((name, bytes)) => {
+                if parts.file_id.is_some() {
+                    return Err(ApiError::invalid(
+                        "file_id",
+                        "un seul fichier par message : file_id ou file, pas les deux",
+                    ));
+                }
+                flow::post_message_with_file(
+                    &state, &tenant, &user, &id, &parts.body, name, bytes, &audit,
+                )
+                .await?
+            }
+            None => {
+                flow::post_message(
+                    &tenant,
+                    &user,
+                    &id,
+                    &parts.body,
+                    parts.file_id.as_deref(),
+                    &audit,
+                )
+                .await?
+            }
+        }
+    } else {
+        let body: JsonBody<MessageBody> = Json::from_request(request, &state).await;
+        let Json(body) = body?;
+        flow::post_message(
+            &tenant,
+            &user,
+            &id,
+            &body.body,
+            body.file_id.as_deref(),
+            &audit,
+        )
+        .await?
+    };
     Ok((StatusCode::CREATED, Json((&m).into())))
 }
 

@@ -112,10 +112,16 @@ pub fn limited_router() -> OpenApiRouter<AppState> {
         .routes(routes!(instruction::get_instruction))
         .routes(routes!(instruction::post_review))
         .routes(routes!(instruction::post_answer))
-        .routes(routes!(
-            instruction::list_messages,
-            instruction::post_message
-        ))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(
+                    instruction::list_messages,
+                    instruction::post_message
+                ))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::instruction::MAX_MESSAGE_REQUEST_BYTES,
+                )),
+        )
         .routes(routes!(instruction::post_transition))
         .routes(routes!(instruction::post_referral))
         .routes(routes!(instruction::post_refusal))

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use segur_domain::authz::{Action, authorize};
 use segur_domain::candidature::{CandidatureEvent, CandidatureState};
@@ -99,6 +99,8 @@ pub struct MessageRow {
     pub body: String,
     pub file_name: Option<String>,
     pub file_url: Option<String>,
+    /// Size and antivirus state of the attachment ("12 Kio, sain").
+    pub file_facts: Option<String>,
 }
 
 pub struct TransitionButton {
@@ -383,10 +385,24 @@ pub async fn show(
                 author: m.author_name.clone().unwrap_or_default(),
                 body: m.body.clone(),
                 file_name: m.file_name.clone(),
-                file_url: m
-                    .file_id
-                    .as_ref()
-                    .map(|f| format!("/api/v1/candidatures/{id}/files/{f}/content")),
+                file_url: match &m.attachment {
+                    Some(a) if a.scan_state == segur_store::ScanState::Clean => Some(format!(
+                        "/api/v1/candidatures/{id}/files/{}/content",
+                        a.id
+                    )),
+                    Some(_) => None,
+                    None => m
+                        .file_id
+                        .as_ref()
+                        .map(|f| format!("/api/v1/candidatures/{id}/files/{f}/content")),
+                },
+                file_facts: m.attachment.as_ref().map(|a| {
+                    format!(
+                        "{}, {}",
+                        crate::api::files::size_label(u64::try_from(a.size).unwrap_or(0)),
+                        a.scan_state.label()
+                    )
+                }),
             })
             .collect(),
         can_write: !o.state.is_final() && (can_write_editor || (is_ans && can_instruct)),
@@ -536,25 +552,69 @@ pub struct MessageForm {
     pub file_id: Option<String>,
 }
 
-/// `POST /candidatures/{id}/instruction/message` (both sides).
+/// `POST /candidatures/{id}/instruction/message` (both sides): the page's form posts
+/// `multipart/form-data` (the ANS may send a file with its message, the editor picks one of
+/// its proof files); a URL-encoded form is accepted too.
 pub async fn message_submit(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     meta: RequestMeta,
     Path(id): Path<String>,
-    Form(f): Form<MessageForm>,
+    request: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let action = if user.organisation_kind == OrganisationKind::Ans {
         Action::Instruct
     } else {
         Action::WriteEditorData
     };
+    // Authorization before the body is read.
     let tenant = candidature_tenant(&state, &user, &id, action).await?;
     let audit = meta.audit(&user, "", "");
-    let result = flow::post_message(&tenant, &user, &id, &f.body, f.file_id.as_deref(), &audit)
-        .await
-        .map(|_| "Message envoyé.".to_owned());
-    Ok(back(&id, "echanges", result))
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let result = if multipart {
+        match Multipart::from_request(request, &state).await {
+            Err(e) => Err(ApiError::invalid("body", e.body_text())),
+            Ok(form) => match flow::read_message_parts(form).await {
+                Err(e) => Err(e),
+                Ok(parts) => match &parts.file {
+                    Some(_) if parts.file_id.is_some() => Err(ApiError::invalid(
+                        "file_id",
+                        "un seul fichier par message : choisissez une pièce jointe ou envoyez un fichier",
+                    )),
+                    Some((name, bytes)) => {
+                        flow::post_message_with_file(
+                            &state, &tenant, &user, &id, &parts.body, name, bytes, &audit,
+                        )
+                        .await
+                    }
+                    None => {
+                        flow::post_message(
+                            &tenant,
+                            &user,
+                            &id,
+                            &parts.body,
+                            parts.file_id.as_deref(),
+                            &audit,
+                        )
+                        .await
+                    }
+                },
+            },
+        }
+    } else {
+        match Form::<MessageForm>::from_request(request, &state).await {
+            Err(e) => Err(ApiError::invalid("body", e.body_text())),
+            Ok(Form(f)) => {
+                flow::post_message(&tenant, &user, &id, &f.body, f.file_id.as_deref(), &audit)
+                    .await
+            }
+        }
+    };
+    Ok(back(&id, "echanges", result.map(|_| "Message envoyé.".to_owned())))
 }
 
 #[derive(Deserialize)]

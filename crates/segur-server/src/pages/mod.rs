@@ -174,7 +174,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/candidatures/{id}/instruction/message",
-            post(instruction::message_submit),
+            post(instruction::message_submit).layer(axum::extract::DefaultBodyLimit::max(
+                crate::instruction::MAX_MESSAGE_REQUEST_BYTES,
+            )),
         )
         .route(
             "/candidatures/{id}/instruction/transition",
