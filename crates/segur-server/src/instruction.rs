@@ -507,10 +507,11 @@ pub async fn post_message_with_file(
         .with_field("file")
     })?;
     if bytes.is_empty() {
-        return Err(
-            ApiError::new(ErrorCode::FileEmpty, "fichier vide (0 octet) : rien à joindre")
-                .with_field("file"),
-        );
+        return Err(ApiError::new(
+            ErrorCode::FileEmpty,
+            "fichier vide (0 octet) : rien à joindre",
+        )
+        .with_field("file"));
     }
     if bytes.len() > MAX_MESSAGE_FILE_BYTES {
         return Err(ApiError::new(

@@ -43,8 +43,8 @@ pub use identity::{
 };
 pub use instruction::{
     AttestationRecord, CandidatureDecisionRecord, MessageAttachment, MessageRecord, NewAttachment,
-    OpenComplement, QueueCounts,
-    QueueFilter, QueueRow, QueueSort, ReferralInput, ReviewRecord, Side,
+    OpenComplement, QueueCounts, QueueFilter, QueueRow, QueueSort, ReferralInput, ReviewRecord,
+    Side,
 };
 pub use notify::{
     DeadlineSources, DigestBatch, DueEmail, EmailOutcome, EmailStatus, Inbox, NotificationRecord,

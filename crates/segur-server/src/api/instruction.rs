@@ -512,7 +512,14 @@ pub async fn post_message(
                     ));
                 }
                 flow::post_message_with_file(
-                    &state, &tenant, &user, &id, &parts.body, name, bytes, &audit,
+                    &state,
+                    &tenant,
+                    &user,
+                    &id,
+                    &parts.body,
+                    name,
+                    bytes,
+                    &audit,
                 )
                 .await?
             }

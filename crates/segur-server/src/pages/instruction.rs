@@ -386,10 +386,9 @@ pub async fn show(
                 body: m.body.clone(),
                 file_name: m.file_name.clone(),
                 file_url: match &m.attachment {
-                    Some(a) if a.scan_state == segur_store::ScanState::Clean => Some(format!(
-                        "/api/v1/candidatures/{id}/files/{}/content",
-                        a.id
-                    )),
+                    Some(a) if a.scan_state == segur_store::ScanState::Clean => {
+                        Some(format!("/api/v1/candidatures/{id}/files/{}/content", a.id))
+                    }
                     Some(_) => None,
                     None => m
                         .file_id
@@ -587,7 +586,14 @@ pub async fn message_submit(
                     )),
                     Some((name, bytes)) => {
                         flow::post_message_with_file(
-                            &state, &tenant, &user, &id, &parts.body, name, bytes, &audit,
+                            &state,
+                            &tenant,
+                            &user,
+                            &id,
+                            &parts.body,
+                            name,
+                            bytes,
+                            &audit,
                         )
                         .await
                     }
@@ -609,12 +615,15 @@ pub async fn message_submit(
         match Form::<MessageForm>::from_request(request, &state).await {
             Err(e) => Err(ApiError::invalid("body", e.body_text())),
             Ok(Form(f)) => {
-                flow::post_message(&tenant, &user, &id, &f.body, f.file_id.as_deref(), &audit)
-                    .await
+                flow::post_message(&tenant, &user, &id, &f.body, f.file_id.as_deref(), &audit).await
             }
         }
     };
-    Ok(back(&id, "echanges", result.map(|_| "Message envoyé.".to_owned())))
+    Ok(back(
+        &id,
+        "echanges",
+        result.map(|_| "Message envoyé.".to_owned()),
+    ))
 }
 
 #[derive(Deserialize)]

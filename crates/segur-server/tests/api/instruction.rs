@@ -763,3 +763,212 @@ async fn the_instruction_page_works_without_javascript_on_both_sides() {
         body_text(resp).await
     );
 }
+
+/// A multipart body with a `body` part and, optionally, a `file` part.
+fn message_multipart(text: &str, file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----segurmsg";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n{text}\r\n")
+            .into_bytes();
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(
+    app: &TestApp,
+    url: &str,
+    (ct, body): (String, Vec<u8>),
+    cookie: &str,
+) -> axum::response::Response {
+    app.send(
+        axum::http::Request::post(url)
+            .header(axum::http::header::COOKIE, cookie)
+            .header(axum::http::header::CONTENT_TYPE, ct)
+            .body(axum::body::Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    use sqlx::{Connection, Row};
+    let mut raw = sqlx::AnyConnection::connect(&app.db_url()).await.unwrap();
+    let n: i64 = sqlx::query(sql).fetch_one(&mut raw).await.unwrap().get(0);
+    raw.close().await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn the_ans_attaches_a_file_to_its_message_and_only_the_editor_reads_it() {
+    use sha2::Digest;
+    let app = app_on(in_exchanges()).await;
+    let ans = app.login("instructeur@ans.test").await;
+    let editor = app.login("mandataire@hopital.test").await;
+    let other = app.login("mandataire@medi.test").await;
+    let url = format!("/api/v1/candidatures/{CAND}/messages");
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.resize(3000, 7);
+    let sha = hex::encode(sha2::Sha256::digest(&png));
+    let files_before = count(&app, "SELECT COUNT(*) FROM proof_files").await;
+    let messages_before = count(&app, "SELECT COUNT(*) FROM candidature_messages").await;
+
+    // Refused files leave nothing: a PDF named .png, an executable.
+    for (name, bytes, code) in [
+        ("capture.png", b"%PDF-1.7\nx".to_vec(), "file_type_mismatch"),
+        (
+            "outil.exe",
+            b"MZ\x90\0\x03\0\0\0".to_vec(),
+            "file_type_not_allowed",
+        ),
+    ] {
+        let resp = post_multipart(
+            &app,
+            &url,
+            message_multipart("Voir la pièce", Some((name, &bytes))),
+            &ans,
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}");
+        let e: serde_json::Value = serde_json::from_str(&body_text(resp).await).unwrap();
+        assert_eq!(e["error"], code, "{e}");
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM proof_files").await,
+        files_before
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM candidature_messages").await,
+        messages_before
+    );
+
+    // The ANS sends an annotated screenshot with its message.
+    let resp = post_multipart(
+        &app,
+        &url,
+        message_multipart(
+            "Capture annotée : le champ INS manque.",
+            Some(("../annotée.png", &png)),
+        ),
+        &ans,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let m: serde_json::Value = serde_json::from_str(&body_text(resp).await).unwrap();
+    assert_eq!(m["author_side"], "ans");
+    let a = &m["attachment"];
+    assert_eq!(a["name"], "annotée.png", "{m}");
+    assert_eq!(a["size"], 3000);
+    assert_eq!(a["sha256"], sha.as_str());
+    assert_eq!(a["media_type"], "image/png");
+    assert_eq!(a["scan_state"], "pending");
+    let file_id = a["id"].as_str().unwrap().to_owned();
+    assert!(
+        kinds_of_events(&app)
+            .await
+            .contains(&"message.from_ans".to_owned())
+    );
+
+    // The editor sees it in the thread; it is no proof of any item.
+    let (s, thread) = app.get_json(&url, Some(&editor)).await;
+    assert_eq!(s, StatusCode::OK);
+    let last = thread.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["attachment"]["sha256"], sha.as_str(), "{thread}");
+    assert_eq!(last["attachment"]["scan_state"], "pending");
+    let (_, files) = app
+        .get_json(&format!("/api/v1/candidatures/{CAND}/files"), Some(&editor))
+        .await;
+    assert!(
+        !files.to_string().contains(&file_id),
+        "not listed as a proof"
+    );
+
+    // Not downloadable before the antivirus said clean (no clamd here).
+    let content = format!("/api/v1/candidatures/{CAND}/files/{file_id}/content");
+    for who in [&editor, &ans] {
+        let (s, e) = app.get_json(&content, Some(who)).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["error"], "file_not_clean");
+    }
+    // A competing editor: 404 on the thread and on the file; anonymous: 401.
+    let (s, _) = app.get_json(&url, Some(&other)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get_json(&content, Some(&other)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get_json(&content, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // An editor cannot upload with its message (it attaches its proof files by file_id).
+    let resp = post_multipart(
+        &app,
+        &url,
+        message_multipart("moi aussi", Some(("x.png", &png))),
+        &editor,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+
+    // Once clean (as the scanner would record it), the editor downloads the exact bytes.
+    {
+        use sqlx::Connection;
+        let mut raw = sqlx::AnyConnection::connect(&app.db_url()).await.unwrap();
+        sqlx::query("UPDATE proof_files SET scan_state = 'clean' WHERE id = $1")
+            .bind(&file_id)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        raw.close().await.unwrap();
+    }
+    let resp = app
+        .send(
+            axum::http::Request::get(&content)
+                .header(axum::http::header::COOKIE, &editor)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(bytes.as_ref(), png.as_slice(), "exact bytes");
+    let (s, _) = app.get_json(&content, Some(&other)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Pages: the ANS's form takes a file without JavaScript; the editor gets a download link.
+    let page_url = format!("/candidatures/{CAND}/instruction");
+    let (_, page, _) = app.get(&page_url, Some(&ans)).await;
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    assert!(page.contains("type=\"file\""), "file input for the ANS");
+    let (_, page, _) = app.get(&page_url, Some(&editor)).await;
+    assert!(page.contains(&content), "download link for the editor");
+    let resp = post_multipart(
+        &app,
+        &format!("{page_url}/message"),
+        message_multipart(
+            "Document de référence",
+            Some(("guide.pdf", b"%PDF-1.7\nguide")),
+        ),
+        &ans,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("message="),
+    );
+    let (_, thread) = app.get_json(&url, Some(&editor)).await;
+    let last = thread.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["attachment"]["name"], "guide.pdf", "{thread}");
+}
