@@ -46,6 +46,36 @@ pub struct MonitoringDesk {
     pub(crate) system: SystemStore,
 }
 
+/// Computes every open candidature's DEP-02 risk at `at` and stores it for the instruction
+/// queue's risk filter and facet (`candidature_risks`). Run by the background worker at start
+/// and every `ServerConfig::reminder_every`; returns how many candidatures were classified.
+pub async fn refresh_risks(state: &AppState, at: Date) -> Result<usize, segur_store::StoreError> {
+    let system = state.store().system();
+    let settings = state.settings();
+    let mut d2s: BTreeMap<String, Date> = BTreeMap::new();
+    let mut checkpoints = BTreeMap::new();
+    for d in system.list_dispositifs().await? {
+        let code = d.code.as_str().to_owned();
+        if let Some(cp) = settings.get(&d.code).dep01_checkpoint {
+            checkpoints.insert(code.clone(), cp);
+        }
+        let history = system.calendar_history(&code).await?;
+        if let Some(d2) = history.in_force(at).and_then(|c| c.date(Milestone::D2)) {
+            d2s.insert(code, d2.date());
+        }
+    }
+    let d2_of = |code: &str| d2s.get(code).copied();
+    let counts = system.monitoring_counts(&checkpoints).await?;
+    // The risk needs the deposit ratio and the days to D2 only, not the monthly history.
+    let lines = monitoring::dep_02_report(&counts, &[], &d2_of, at, settings);
+    let risks: Vec<(String, segur_domain::rules::Risk)> = lines
+        .into_iter()
+        .map(|l| (l.candidature_id, l.risk))
+        .collect();
+    system.replace_candidature_risks(&risks, at).await?;
+    Ok(risks.len())
+}
+
 impl MonitoringDesk {
     pub async fn report(&self, state: &AppState, at: Date) -> Result<Report, ApiError> {
         let settings = state.settings();

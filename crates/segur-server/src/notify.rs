@@ -297,6 +297,11 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
             let result =
                 if last_reminders.is_none_or(|t| t.elapsed() >= state.config().reminder_every) {
                     last_reminders = Some(std::time::Instant::now());
+                    // The queue's DEP-02 risks are refreshed at the same pace as reminders.
+                    let today = now.to_zoned(segur_domain::calendar::paris()).date();
+                    if let Err(e) = crate::monitoring::refresh_risks(&state, today).await {
+                        tracing::warn!(error = %e, "DEP-02 risks not refreshed, retrying later");
+                    }
                     run_once(&state, now).await
                 } else {
                     deliver(&state, now).await
