@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use segur_domain::candidature::{CandidatureEvent, CandidatureState};
-use segur_domain::catalogue::{ProofItemKey, RequirementId};
+use segur_domain::catalogue::ProofItemKey;
 use segur_domain::decision::{
     AttestationContent, AttestationInput, Motivation, NruTemplate, VerificationCode,
     attestation_content, losing_equivalence,
@@ -27,6 +27,7 @@ use segur_domain::referencing::{Nru, Referencing, ReferencingStatus};
 use segur_domain::rules::Risk;
 use segur_domain::world::WorldCandidature;
 
+use crate::files::key_from_row;
 use crate::records::{AuditEntry, Page, Paged};
 use crate::system::SystemStore;
 use crate::tenant::TenantStore;
@@ -170,18 +171,6 @@ fn review_from_row(row: &AnyRow) -> Result<ReviewRecord, StoreError> {
         author_side: Side::parse(&row.try_get::<String, _>("author_side")?),
         created_at: row.try_get("created_at")?,
         answered_at: row.try_get("answered_at")?,
-    })
-}
-
-fn key_from_row(row: &AnyRow) -> Result<ProofItemKey, StoreError> {
-    Ok(ProofItemKey {
-        requirement: stored(RequirementId::parse(
-            &row.try_get::<String, _>("requirement_id")?,
-        ))?,
-        scenario: u16::try_from(row.try_get::<i64, _>("scenario")?)
-            .map_err(|_| StoreError::invalid("scénario hors bornes"))?,
-        proof: u16::try_from(row.try_get::<i64, _>("proof")?)
-            .map_err(|_| StoreError::invalid("preuve hors bornes"))?,
     })
 }
 
