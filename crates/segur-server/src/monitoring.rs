@@ -46,22 +46,50 @@ pub struct MonitoringDesk {
     pub(crate) system: SystemStore,
 }
 
+/// Each dispositif's DEP-01 checkpoint (from the settings) and D2 in force at `at`.
+async fn dispositif_dates(
+    system: &SystemStore,
+    settings: &segur_domain::rules::Settings,
+    at: Date,
+) -> Result<(BTreeMap<String, Date>, BTreeMap<String, Date>), segur_store::StoreError> {
+    let mut checkpoints = BTreeMap::new();
+    let mut d2s = BTreeMap::new();
+    for d in system.list_dispositifs().await? {
+        let code = d.code.as_str().to_owned();
+        if let Some(cp) = settings.get(&d.code).dep01_checkpoint {
+            checkpoints.insert(code.clone(), cp);
+        }
+        let history = system.calendar_history(&code).await?;
+        if let Some(d2) = history.in_force(at).and_then(|c| c.date(Milestone::D2)) {
+            d2s.insert(code, d2.date());
+        }
+    }
+    Ok((checkpoints, d2s))
+}
+
+/// Computes every open candidature's DEP-02 risk at `at` and stores it for the instruction
+/// queue's risk filter and facet (`candidature_risks`). Run by the background worker at start
+/// and every `ServerConfig::reminder_every`; returns how many candidatures were classified.
+pub async fn refresh_risks(state: &AppState, at: Date) -> Result<usize, segur_store::StoreError> {
+    let system = state.store().system();
+    let settings = state.settings();
+    let (checkpoints, d2s) = dispositif_dates(&system, settings, at).await?;
+    let d2_of = |code: &str| d2s.get(code).copied();
+    let counts = system.monitoring_counts(&checkpoints).await?;
+    // The risk needs the deposit ratio and the days to D2 only, not the monthly history.
+    let lines = monitoring::dep_02_report(&counts, &[], &d2_of, at, settings);
+    let risks: Vec<(String, segur_domain::rules::Risk)> = lines
+        .into_iter()
+        .map(|l| (l.candidature_id, l.risk))
+        .collect();
+    system.replace_candidature_risks(&risks, at).await?;
+    Ok(risks.len())
+}
+
 impl MonitoringDesk {
     pub async fn report(&self, state: &AppState, at: Date) -> Result<Report, ApiError> {
         let settings = state.settings();
-        let dispositifs = self.system.list_dispositifs().await?;
-        let mut checkpoints = BTreeMap::new();
-        let mut d2s: BTreeMap<String, Date> = BTreeMap::new();
-        for d in &dispositifs {
-            let code = d.code.as_str().to_owned();
-            if let Some(cp) = settings.get(&d.code).dep01_checkpoint {
-                checkpoints.insert(code.clone(), cp);
-            }
-            let history = self.system.calendar_history(&code).await?;
-            if let Some(d2) = history.in_force(at).and_then(|c| c.date(Milestone::D2)) {
-                d2s.insert(code, d2.date());
-            }
-        }
+        let (checkpoints, d2s) = dispositif_dates(&self.system, settings, at).await?;
         let d2_of = |code: &str| d2s.get(code).copied();
         let counts = self.system.monitoring_counts(&checkpoints).await?;
         let months = monitoring::report_months(at);

@@ -79,12 +79,6 @@ impl SmtpConfig {
     }
 }
 
-/// When to try again after `attempts_made` failed attempts, or `None` once the schedule is
-/// exhausted.
-pub fn next_retry(schedule: &[Duration], attempts_made: i64, now_unix: i64) -> Option<i64> {
-    crate::webhooks::next_retry(schedule, attempts_made, now_unix)
-}
-
 /// The absolute address of a link inside segur, for e-mails.
 fn absolute(state: &AppState, link: &str) -> String {
     match &state.config().public_url {
@@ -199,7 +193,7 @@ async fn send_one(
         },
         Err(error) => EmailOutcome {
             sent: false,
-            retry_at: next_retry(
+            retry_at: crate::webhooks::next_retry(
                 &state.config().email_retry_schedule,
                 e.attempts + 1,
                 now_unix,
@@ -297,6 +291,11 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
             let result =
                 if last_reminders.is_none_or(|t| t.elapsed() >= state.config().reminder_every) {
                     last_reminders = Some(std::time::Instant::now());
+                    // The queue's DEP-02 risks are refreshed at the same pace as reminders.
+                    let today = now.to_zoned(segur_domain::calendar::paris()).date();
+                    if let Err(e) = crate::monitoring::refresh_risks(&state, today).await {
+                        tracing::warn!(error = %e, "DEP-02 risks not refreshed, retrying later");
+                    }
                     run_once(&state, now).await
                 } else {
                     deliver(&state, now).await

@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use segur_domain::candidature::{CandidatureEvent, CandidatureState};
-use segur_domain::catalogue::{ProofItemKey, RequirementId};
+use segur_domain::catalogue::ProofItemKey;
 use segur_domain::decision::{
     AttestationContent, AttestationInput, Motivation, NruTemplate, VerificationCode,
     attestation_content, losing_equivalence,
@@ -24,9 +24,10 @@ use segur_domain::events::{DomainEvent, EventKind};
 use segur_domain::instruction::{ItemDecision, check_answer, check_item_decision};
 use segur_domain::proof::ProofStatus;
 use segur_domain::referencing::{Nru, Referencing, ReferencingStatus};
+use segur_domain::rules::Risk;
 use segur_domain::world::WorldCandidature;
 
-use crate::files::{FileFacts, ScanState, check_sha256, sanitize_file_name};
+use crate::files::{FileFacts, ScanState, check_sha256, key_from_row, sanitize_file_name};
 use crate::records::{AuditEntry, Page, Paged};
 use crate::system::SystemStore;
 use crate::tenant::TenantStore;
@@ -193,18 +194,6 @@ fn review_from_row(row: &AnyRow) -> Result<ReviewRecord, StoreError> {
         author_side: Side::parse(&row.try_get::<String, _>("author_side")?),
         created_at: row.try_get("created_at")?,
         answered_at: row.try_get("answered_at")?,
-    })
-}
-
-fn key_from_row(row: &AnyRow) -> Result<ProofItemKey, StoreError> {
-    Ok(ProofItemKey {
-        requirement: stored(RequirementId::parse(
-            &row.try_get::<String, _>("requirement_id")?,
-        ))?,
-        scenario: u16::try_from(row.try_get::<i64, _>("scenario")?)
-            .map_err(|_| StoreError::invalid("scénario hors bornes"))?,
-        proof: u16::try_from(row.try_get::<i64, _>("proof")?)
-            .map_err(|_| StoreError::invalid("preuve hors bornes"))?,
     })
 }
 
@@ -1178,6 +1167,8 @@ pub struct QueueFilter {
     pub with_open_complements: bool,
     /// Text search on the title, the id and the editor's name.
     pub q: Option<String>,
+    /// DEP-02 risk of missing D2, as last computed (`candidature_risks`).
+    pub risk: Option<Risk>,
 }
 
 /// Sort order of the queue.
@@ -1235,6 +1226,8 @@ pub struct QueueRow {
     pub next_due: Option<Date>,
     /// Earliest request date of the open complement requests (LIF-06 counts from it).
     pub oldest_request: Option<Date>,
+    /// DEP-02 risk as last computed; `None` before the first computation.
+    pub risk: Option<Risk>,
 }
 
 /// Counts of the queue by state and by dispositif (under the same filters but those two).
@@ -1243,12 +1236,24 @@ pub struct QueueCounts {
     pub total: i64,
     pub by_state: Vec<(String, i64)>,
     pub by_dispositif: Vec<(String, i64)>,
+    /// By DEP-02 risk (risk filter ignored); candidatures not yet classified are left out.
+    pub by_risk: Vec<(String, i64)>,
     pub delayed: i64,
 }
 
 const QUEUE_FROM: &str = "FROM candidatures c JOIN organisations o ON o.id = c.organisation_id \
      LEFT JOIN instruction_assignments a ON a.candidature_id = c.id \
-     LEFT JOIN users u ON u.id = a.assignee_user_id";
+     LEFT JOIN users u ON u.id = a.assignee_user_id \
+     LEFT JOIN candidature_risks k ON k.candidature_id = c.id";
+
+/// The facet a count ignores the filter of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Facet {
+    None,
+    State,
+    Dispositif,
+    Risk,
+}
 
 struct Where {
     sql: String,
@@ -1271,7 +1276,9 @@ impl Where {
     }
 }
 
-fn queue_where(f: &QueueFilter, skip_state: bool, skip_dispositif: bool) -> Where {
+fn queue_where(f: &QueueFilter, skip: Facet) -> Where {
+    let skip_state = skip == Facet::State;
+    let skip_dispositif = skip == Facet::Dispositif;
     let mut w = Where::new();
     // Drafts are the editor's business until the administrative dossier is filed.
     w.sql.push_str(" AND c.state <> 'draft'");
@@ -1292,6 +1299,9 @@ fn queue_where(f: &QueueFilter, skip_state: bool, skip_dispositif: bool) -> Wher
              AND d.status = 'complement_requested' AND d.deposited_on < $?)",
             d.to_string(),
         );
+    }
+    if let (Some(r), false) = (f.risk, skip == Facet::Risk) {
+        w.push("k.risk = $?", r.as_str().to_owned());
     }
     if f.with_open_complements {
         w.sql.push_str(
@@ -1326,7 +1336,7 @@ impl SystemStore {
         page: Page,
     ) -> Result<Paged<QueueRow>, StoreError> {
         let page = page.clamped();
-        let w = queue_where(filter, false, false);
+        let w = queue_where(filter, Facet::None);
         let store = self.store();
         store.tick();
         let count_sql = format!("SELECT COUNT(*) AS n {QUEUE_FROM}{}", w.sql);
@@ -1340,7 +1350,7 @@ impl SystemStore {
         // output aliases inside ORDER BY expressions).
         let sql = format!(
             "SELECT * FROM (SELECT c.id, c.organisation_id, o.name AS editor_name, c.title, c.dispositif, c.state, \
-             a.assignee_user_id, u.display_name AS assignee_name, \
+             a.assignee_user_id, u.display_name AS assignee_name, k.risk, \
              (SELECT COUNT(*) FROM proof_deposits d WHERE d.candidature_id = c.id AND d.status IN ('deposited', 'under_review')) AS to_review, \
              (SELECT COUNT(*) FROM proof_deposits d WHERE d.candidature_id = c.id AND d.status = 'validated') AS validated, \
              (SELECT COUNT(*) FROM proof_deposits d WHERE d.candidature_id = c.id AND d.status = 'complement_requested') AS open_complements, \
@@ -1382,6 +1392,10 @@ impl SystemStore {
                     open_complements: r.try_get("open_complements")?,
                     next_due: opt_date(r.try_get("next_due")?)?,
                     oldest_request: opt_date(r.try_get("oldest_request")?)?,
+                    risk: r
+                        .try_get::<Option<String>, _>("risk")?
+                        .map(|k| stored(Risk::parse(&k)))
+                        .transpose()?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -1402,8 +1416,21 @@ impl SystemStore {
     ) -> Result<QueueCounts, StoreError> {
         let store = self.store();
         let mut out = QueueCounts::default();
-        for (skip_state, column) in [(true, "c.state"), (false, "c.dispositif")] {
-            let w = queue_where(filter, skip_state, !skip_state);
+        for (facet, column) in [
+            (Facet::State, "c.state"),
+            (Facet::Dispositif, "c.dispositif"),
+            (Facet::Risk, "k.risk"),
+        ] {
+            let w = queue_where(filter, facet);
+            // Not yet classified: no risk facet for them.
+            let w = if facet == Facet::Risk {
+                Where {
+                    sql: format!("{} AND k.risk IS NOT NULL", w.sql),
+                    binds: w.binds,
+                }
+            } else {
+                w
+            };
             let sql = format!(
                 "SELECT {column} AS k, COUNT(*) AS n {QUEUE_FROM}{} GROUP BY {column} ORDER BY {column}",
                 w.sql
@@ -1418,16 +1445,16 @@ impl SystemStore {
                 .iter()
                 .map(|r| Ok((r.try_get::<String, _>("k")?, r.try_get::<i64, _>("n")?)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
-            if skip_state {
-                out.by_state = pairs;
-            } else {
-                out.by_dispositif = pairs;
+            match facet {
+                Facet::State => out.by_state = pairs,
+                Facet::Dispositif => out.by_dispositif = pairs,
+                _ => out.by_risk = pairs,
             }
         }
-        let w = queue_where(filter, false, false);
+        let w = queue_where(filter, Facet::None);
         let mut filter_delayed = filter.clone();
         filter_delayed.delayed_before = Some(delayed_before);
-        let wd = queue_where(&filter_delayed, false, false);
+        let wd = queue_where(&filter_delayed, Facet::None);
         for (where_, slot) in [(w, 0), (wd, 1)] {
             let sql = format!("SELECT COUNT(*) AS n {QUEUE_FROM}{}", where_.sql);
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -1443,6 +1470,41 @@ impl SystemStore {
             }
         }
         Ok(out)
+    }
+
+    /// Replaces the DEP-02 risk of every candidature (the queue's risk filter and facet read
+    /// them), in one transaction; candidatures not listed lose theirs.
+    pub async fn replace_candidature_risks(
+        &self,
+        risks: &[(String, Risk)],
+        computed_on: Date,
+    ) -> Result<(), StoreError> {
+        let store = self.store();
+        let mut tx = store.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        store.tick();
+        sqlx::query("DELETE FROM candidature_risks")
+            .execute(&mut *conn)
+            .await?;
+        let day = computed_on.to_string();
+        // Rows in chunks: one statement per 300 candidatures, not one per candidature.
+        for chunk in risks.chunks(300) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO candidature_risks (candidature_id, risk, computed_on) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, risk) in chunk {
+                q = q.bind(id).bind(risk.as_str()).bind(&day);
+            }
+            store.tick();
+            q.execute(&mut *conn).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Assigns candidatures to an ANS agent (batch), or unassigns them (`None`). The assignee

@@ -104,6 +104,10 @@ impl SystemStore {
             binds.push(date.to_string());
         }
         checkpoint_sql.push_str(" ELSE '' END");
+        if checkpoints.is_empty() {
+            // A CASE needs one WHEN: without checkpoints, none applies.
+            checkpoint_sql = String::from("''");
+        }
         let by_checkpoint = |wave: &str, extra: &str| {
             format!(
                 "COUNT(CASE WHEN pi.profile = $1 AND pi.wave_origin = '{wave}' \

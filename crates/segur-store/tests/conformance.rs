@@ -4095,6 +4095,60 @@ async fn check_instruction(store: Store, url: String) {
         .await
         .unwrap();
     assert_eq!(counts.delayed, 1, "{counts:?}");
+    // DEP-02 risks: stored, then filtered and counted by the queue; replaced as a whole.
+    {
+        use segur_domain::rules::Risk;
+        assert!(counts.by_risk.is_empty(), "{counts:?}");
+        sys.replace_candidature_risks(
+            &[
+                ("cand-a2".to_owned(), Risk::Eleve),
+                ("cand-a1".to_owned(), Risk::SansRisque),
+            ],
+            today,
+        )
+        .await
+        .unwrap();
+        let high = sys
+            .instruction_queue(
+                &QueueFilter {
+                    risk: Some(Risk::Eleve),
+                    ..QueueFilter::default()
+                },
+                QueueSort::Deadline,
+                Page::max(),
+            )
+            .await
+            .unwrap();
+        let ids: Vec<&str> = high
+            .items
+            .iter()
+            .map(|r| r.candidature_id.as_str())
+            .collect();
+        assert_eq!(ids, ["cand-a2"]);
+        assert_eq!(high.items[0].risk, Some(Risk::Eleve));
+        let c = sys
+            .instruction_counts(
+                &QueueFilter {
+                    risk: Some(Risk::Eleve),
+                    ..QueueFilter::default()
+                },
+                d(2026, 7, 10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(c.total, 1);
+        // The risk facet ignores the risk filter.
+        assert!(c.by_risk.contains(&("eleve".to_owned(), 1)), "{c:?}");
+        assert!(c.by_risk.contains(&("sans_risque".to_owned(), 1)), "{c:?}");
+        sys.replace_candidature_risks(&[("cand-a1".to_owned(), Risk::Modere)], today)
+            .await
+            .unwrap();
+        let c = sys
+            .instruction_counts(&QueueFilter::default(), d(2026, 7, 10))
+            .await
+            .unwrap();
+        assert_eq!(c.by_risk, [("modere".to_owned(), 1)], "{c:?}");
+    }
     // Deciding again while the editor's answer is awaited: conflict.
     assert!(matches!(
         a.decide_item(

@@ -45,6 +45,29 @@ pub fn dep_02_risk_of(pct: u32, days_to_d2: i64, thresholds: &Dep02Thresholds) -
 }
 
 impl Risk {
+    pub const ALL: [Risk; 3] = [Risk::Eleve, Risk::Modere, Risk::SansRisque];
+
+    /// Stable name, as serialised (`eleve`, `modere`, `sans_risque`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Eleve => "eleve",
+            Risk::Modere => "modere",
+            Risk::SansRisque => "sans_risque",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, crate::ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                crate::ParseError::new(
+                    "risk",
+                    format!("risque « {s} » inconnu : eleve, modere ou sans_risque"),
+                )
+            })
+    }
+
     pub fn label_fr(self) -> &'static str {
         match self {
             Risk::Eleve => "élevé",

@@ -733,6 +733,9 @@ pub struct QueueQuery {
     pub open_complements: Option<bool>,
     /// Words of the title, id or editor.
     pub q: Option<String>,
+    /// DEP-02 risk of missing D2: `eleve`, `modere` or `sans_risque` (as last computed, every
+    /// 15 minutes).
+    pub risk: Option<String>,
     /// `deadline` (default), `editor`, `dispositif`, `state`, `to_review`.
     pub sort: Option<String>,
     pub limit: Option<i64>,
@@ -777,6 +780,12 @@ pub fn parse_queue(
         delayed_before: q.delayed.unwrap_or(false).then_some(delayed_before),
         with_open_complements: q.open_complements.unwrap_or(false),
         q: none_if_empty(&q.q).map(|s| s.chars().take(200).collect()),
+        risk: none_if_empty(&q.risk)
+            .map(|s| {
+                segur_domain::rules::Risk::parse(&s)
+                    .map_err(|e| ApiError::invalid("risk", e.reason))
+            })
+            .transpose()?,
     };
     let sort = match none_if_empty(&q.sort) {
         None => QueueSort::default(),
@@ -815,6 +824,8 @@ pub struct QueueRowView {
     pub next_due: Option<String>,
     /// LIF-06: a complement unanswered for more than the allowed delay.
     pub delayed: bool,
+    /// DEP-02 risk (`eleve`, `modere`, `sans_risque`), as last computed; absent before.
+    pub risk: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -833,6 +844,8 @@ pub struct QueueView {
     /// (dispositif filter ignored), and how many are delayed (LIF-06).
     pub by_state: Vec<CountView>,
     pub by_dispositif: Vec<CountView>,
+    /// By DEP-02 risk (risk filter ignored).
+    pub by_risk: Vec<CountView>,
     pub delayed: i64,
 }
 
@@ -850,6 +863,7 @@ pub fn queue_row_view(r: &QueueRow, delayed_before: jiff::civil::Date) -> QueueR
         open_complements: r.open_complements,
         next_due: r.next_due.map(|d| d.to_string()),
         delayed: r.oldest_request.is_some_and(|d| d < delayed_before),
+        risk: r.risk.map(|k| k.as_str().to_owned()),
     }
 }
 
@@ -886,6 +900,7 @@ pub async fn get_queue(
         offset: list.offset,
         by_state: count_views(&counts.by_state),
         by_dispositif: count_views(&counts.by_dispositif),
+        by_risk: count_views(&counts.by_risk),
         delayed: counts.delayed,
     }))
 }

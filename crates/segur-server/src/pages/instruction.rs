@@ -761,6 +761,7 @@ pub struct QueuePage {
     pub delayed: i64,
     pub states: Vec<Facet>,
     pub dispositifs: Vec<Facet>,
+    pub risks: Vec<Facet>,
     pub agents: Vec<AgentOption>,
     pub q: String,
     pub sort: String,
@@ -784,6 +785,7 @@ pub struct QueuePageQuery {
     pub delayed: Option<String>,
     pub open_complements: Option<String>,
     pub q: Option<String>,
+    pub risk: Option<String>,
     pub sort: Option<String>,
     pub offset: Option<i64>,
     pub message: Option<String>,
@@ -811,6 +813,7 @@ pub async fn queue(
         delayed: Some(checked(&q.delayed)),
         open_complements: Some(checked(&q.open_complements)),
         q: q.q.clone(),
+        risk: q.risk.clone(),
         sort: q.sort.clone(),
         limit: Some(50),
         offset: q.offset,
@@ -831,6 +834,7 @@ pub async fn queue(
             ("delayed", &q.delayed),
             ("open_complements", &q.open_complements),
             ("q", &q.q),
+            ("risk", &q.risk),
             ("sort", &q.sort),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
@@ -870,6 +874,22 @@ pub async fn queue(
                 selected: *k == selected_dispositif,
             })
             .collect(),
+        risks: {
+            let selected = q.risk.clone().unwrap_or_default();
+            segur_domain::rules::Risk::ALL
+                .iter()
+                .map(|r| Facet {
+                    key: r.as_str().to_owned(),
+                    label: r.phrase_fr().to_owned(),
+                    count: counts
+                        .by_risk
+                        .iter()
+                        .find(|(k, _)| k == r.as_str())
+                        .map_or(0, |(_, n)| *n),
+                    selected: r.as_str() == selected,
+                })
+                .collect()
+        },
         agents: agents
             .iter()
             .map(|a| AgentOption {

@@ -972,3 +972,97 @@ async fn the_ans_attaches_a_file_to_its_message_and_only_the_editor_reads_it() {
     let last = thread.as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["attachment"]["name"], "guide.pdf", "{thread}");
 }
+
+#[tokio::test]
+async fn dep_02_risk_filters_and_counts_the_queue_as_the_monitoring_classifies() {
+    let app = TestApp::demo().await;
+    let ans = app.login("instructeur@ans.test").await;
+    let (s, q) = app
+        .get_json("/api/v1/instruction/queue?limit=500", Some(&ans))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    assert!(
+        q["by_risk"].as_array().unwrap().is_empty(),
+        "not computed yet: {q}"
+    );
+    assert!(q["items"][0]["risk"].is_null());
+
+    let today = app.state.today();
+    let n = segur_server::monitoring::refresh_risks(&app.state, today)
+        .await
+        .unwrap();
+    assert!(n > 0);
+    let (_, report) = app.get_json("/api/v1/monitoring", Some(&ans)).await;
+    let risk_of: std::collections::BTreeMap<String, String> = report["dep02"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["candidature_id"].as_str().unwrap().to_owned(),
+                l["risk"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let (_, all) = app
+        .get_json("/api/v1/instruction/queue?limit=500", Some(&ans))
+        .await;
+    let rows = all["items"].as_array().unwrap();
+    let mut classified = 0;
+    for r in rows {
+        let id = r["candidature"].as_str().unwrap();
+        match risk_of.get(id) {
+            Some(k) => {
+                assert_eq!(r["risk"].as_str(), Some(k.as_str()), "{id}");
+                classified += 1;
+            }
+            None => assert!(r["risk"].is_null(), "{id}: {r}"),
+        }
+    }
+    assert!(classified > 0);
+    for risk in ["eleve", "modere", "sans_risque"] {
+        let (s, f) = app
+            .get_json(
+                &format!("/api/v1/instruction/queue?limit=500&risk={risk}"),
+                Some(&ans),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        let expected: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["risk"] == risk)
+            .map(|r| r["candidature"].as_str().unwrap())
+            .collect();
+        let got: Vec<&str> = f["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["candidature"].as_str().unwrap())
+            .collect();
+        let mut e = expected.clone();
+        let mut g = got.clone();
+        e.sort_unstable();
+        g.sort_unstable();
+        assert_eq!(g, e, "{risk}");
+        let facet = all["by_risk"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == risk)
+            .map_or(0, |c| c["count"].as_i64().unwrap());
+        assert_eq!(facet, expected.len() as i64, "{risk}: {all}");
+    }
+    let (s, e) = app
+        .get_json("/api/v1/instruction/queue?risk=enorme", Some(&ans))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["field"], "risk", "{e}");
+    // The page offers the filter with its counts.
+    let (s, page, _) = app.get("/instruction?risk=eleve", Some(&ans)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Risque de manquer D2 (DEP-02)"), "{page}");
+    assert!(
+        page.contains(r#"<option value="eleve" selected>"#),
+        "{page}"
+    );
+}

@@ -19,6 +19,7 @@ use segur_domain::collaboration::InternalNote;
 use segur_domain::proof::ProofStatus;
 
 use super::{TenantStore, small};
+use crate::files::key_from_row;
 use crate::records::AuditEntry;
 use crate::util::{now_rfc3339, parse_date, stored};
 use crate::{StoreError, audit};
@@ -71,22 +72,12 @@ const ASSIGNMENT_SELECT: &str = "SELECT a.candidature_id, c.title AS candidature
        AND d.requirement_id = a.requirement_id AND d.scenario = a.scenario AND d.proof = a.proof \
      WHERE a.organisation_id = $1 ";
 
-fn key_from(r: &AnyRow) -> Result<ProofItemKey, StoreError> {
-    Ok(ProofItemKey {
-        requirement: stored(RequirementId::parse(
-            &r.try_get::<String, _>("requirement_id")?,
-        ))?,
-        scenario: small(r.try_get("scenario")?)?,
-        proof: small(r.try_get("proof")?)?,
-    })
-}
-
 fn assignment_from_row(r: &AnyRow) -> Result<AssignmentRecord, StoreError> {
     Ok(AssignmentRecord {
         candidature_id: r.try_get("candidature_id")?,
         candidature_title: r.try_get("candidature_title")?,
         dispositif: r.try_get("dispositif")?,
-        key: key_from(r)?,
+        key: key_from_row(r)?,
         chapter: r
             .try_get::<Option<String>, _>("chapter")?
             .unwrap_or_default(),
