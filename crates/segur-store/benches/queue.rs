@@ -9,8 +9,9 @@
 //! big transactions: 50 editors, 50,000 candidatures over the four dispositifs that have a
 //! REM, 20 to 40 proof deposits each, review rows and decision events for the decided items,
 //! ANS assignments. Rows have the columns and the JSON `data` shape the store writes
-//! (`import_world`). Generation time is not measured. `BENCH_KEEP_DB=1` keeps the SQLite file
-//! (its path is printed) for `EXPLAIN QUERY PLAN`.
+//! (`import_world`). Generation time is not measured. `BENCH_KEEP_DB=1` keeps the databases
+//! (for `EXPLAIN QUERY PLAN`; the SQLite file is `$TMPDIR/segur-bench-queue/segur.db`);
+//! `BENCH_REUSE_DB=1` keeps them and reuses them on the next run, applying new migrations.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -51,7 +52,7 @@ enum V {
 }
 
 /// Rows of one table, written as multi-row INSERTs of at most ~30,000 bound values (under
-/// SQLite's and PostgreSQL's limits).
+/// SQLite's and PostgreSQL's limits). Tables are flushed parents first (foreign keys).
 struct Inserter {
     table: &'static str,
     cols: &'static [&'static str],
@@ -67,12 +68,14 @@ impl Inserter {
         }
     }
 
-    async fn push(&mut self, conn: &mut AnyConnection, row: Vec<V>) {
+    fn push(&mut self, row: Vec<V>) {
         assert_eq!(row.len(), self.cols.len());
         self.values.extend(row);
-        if self.values.len() + self.cols.len() > 30_000 {
-            self.flush(conn).await;
-        }
+    }
+
+    /// Whether another candidature's rows (at most 64 per table) might not fit.
+    fn full(&self) -> bool {
+        self.values.len() + 64 * self.cols.len() > 30_000
     }
 
     async fn flush(&mut self, conn: &mut AnyConnection) {
@@ -232,17 +235,13 @@ async fn generate(store: &Store, url: &str) {
     );
     for k in editors.len()..EDITORS {
         let id = format!("ed-bench-{k:02}");
-        orgs.push(
-            &mut tx,
-            vec![
-                s(&id),
-                s("editor"),
-                s(format!("Éditeur de banc {k:02}")),
-                V::I(100 + k as i64),
-                s(NOW),
-            ],
-        )
-        .await;
+        orgs.push(vec![
+            s(&id),
+            s("editor"),
+            s(format!("Éditeur de banc {k:02}")),
+            V::I(100 + k as i64),
+            s(NOW),
+        ]);
         editors.push(id);
     }
     orgs.flush(&mut tx).await;
@@ -259,20 +258,15 @@ async fn generate(store: &Store, url: &str) {
         ],
     );
     for a in 0..AGENTS {
-        users
-            .push(
-                &mut tx,
-                vec![
-                    s(format!("agent-{a}")),
-                    s(format!("agent{a}.bench@ans.example")),
-                    s(format!("Agent instructeur {a}")),
-                    s("ans_instructeur"),
-                    s("ans"),
-                    s(DUMMY_PASSWORD_HASH),
-                    s(NOW),
-                ],
-            )
-            .await;
+        users.push(vec![
+            s(format!("agent-{a}")),
+            s(format!("agent{a}.bench@ans.example")),
+            s(format!("Agent instructeur {a}")),
+            s("ans_instructeur"),
+            s("ans"),
+            s(DUMMY_PASSWORD_HASH),
+            s(NOW),
+        ]);
     }
     users.flush(&mut tx).await;
     tx.commit().await.unwrap();
@@ -378,21 +372,16 @@ async fn generate(store: &Store, url: &str) {
                     c.candidature.solution.principal.name.clone()
                 }
             };
-            cands
-                .push(
-                    &mut tx,
-                    vec![
-                        s(&id),
-                        s(editor),
-                        s(c.candidature.dispositif.as_str()),
-                        s(state.as_str()),
-                        s(&c.candidature.rem_version),
-                        s(title),
-                        V::I(1_000 + i as i64),
-                        s(serde_json::to_string(&c).unwrap()),
-                    ],
-                )
-                .await;
+            cands.push(vec![
+                s(&id),
+                s(editor),
+                s(c.candidature.dispositif.as_str()),
+                s(state.as_str()),
+                s(&c.candidature.rem_version),
+                s(title),
+                V::I(1_000 + i as i64),
+                s(serde_json::to_string(&c).unwrap()),
+            ]);
             let applicable: Vec<String> = c
                 .candidature
                 .applicable_profiles()
@@ -400,7 +389,7 @@ async fn generate(store: &Store, url: &str) {
                 .map(|p| p.as_str().to_owned())
                 .collect();
             for p in applicable.iter().filter(|p| *p != Profile::GENERAL) {
-                profiles.push(&mut tx, vec![s(&id), s(p)]).await;
+                profiles.push(vec![s(&id), s(p)]);
             }
             let catalogue: Vec<&Item> = items[&(
                 c.candidature.dispositif.as_str().to_owned(),
@@ -414,24 +403,19 @@ async fn generate(store: &Store, url: &str) {
             for j in 0..n {
                 let it = catalogue[(start + j) % catalogue.len()];
                 let status = status_of(state, i, j);
-                let on = (status != "to_deposit")
-                    .then(|| day(base, ((i * 37 + j * 3) % 330) as i64));
-                deposits
-                    .push(
-                        &mut tx,
-                        vec![
-                            s(editor),
-                            s(&id),
-                            s(it.requirement.as_str()),
-                            V::I(it.scenario),
-                            V::I(it.proof),
-                            s(status),
-                            V::O(on.map(|d| d.to_string())),
-                            V::I(j as i64),
-                            s(NOW),
-                        ],
-                    )
-                    .await;
+                let on =
+                    (status != "to_deposit").then(|| day(base, ((i * 37 + j * 3) % 330) as i64));
+                deposits.push(vec![
+                    s(editor),
+                    s(&id),
+                    s(it.requirement.as_str()),
+                    V::I(it.scenario),
+                    V::I(it.proof),
+                    s(status),
+                    V::O(on.map(|d| d.to_string())),
+                    V::I(j as i64),
+                    s(NOW),
+                ]);
                 n_deposits += 1;
                 let kind = match status {
                     "validated" => EventKind::ProofValidated,
@@ -448,25 +432,20 @@ async fn generate(store: &Store, url: &str) {
                 };
                 let at = format!("{decided}T10:00:00Z");
                 let agent = format!("agent-{}", i % AGENTS);
-                reviews
-                    .push(
-                        &mut tx,
-                        vec![
-                            s(format!("rv-{i:05}-{j:02}")),
-                            s(editor),
-                            s(&id),
-                            s(it.requirement.as_str()),
-                            V::I(it.scenario),
-                            V::I(it.proof),
-                            s(status),
-                            s("Motivation de la décision (banc d'essai)."),
-                            V::O(due.map(|d| d.to_string())),
-                            s(&agent),
-                            s("ans"),
-                            s(&at),
-                        ],
-                    )
-                    .await;
+                reviews.push(vec![
+                    s(format!("rv-{i:05}-{j:02}")),
+                    s(editor),
+                    s(&id),
+                    s(it.requirement.as_str()),
+                    V::I(it.scenario),
+                    V::I(it.proof),
+                    s(status),
+                    s("Motivation de la décision (banc d'essai)."),
+                    V::O(due.map(|d| d.to_string())),
+                    s(&agent),
+                    s("ans"),
+                    s(&at),
+                ]);
                 n_reviews += 1;
                 let mut event = DomainEvent::new(kind, editor)
                     .candidature(&id)
@@ -478,37 +457,40 @@ async fn generate(store: &Store, url: &str) {
                 });
                 event.due_on = due;
                 seq += 1;
-                events
-                    .push(
-                        &mut tx,
-                        vec![
-                            V::I(seq),
-                            s(at),
-                            s(editor),
-                            s(&id),
-                            s(kind.as_str()),
-                            s(serde_json::to_string(&event).unwrap()),
-                        ],
-                    )
-                    .await;
+                events.push(vec![
+                    V::I(seq),
+                    s(at),
+                    s(editor),
+                    s(&id),
+                    s(kind.as_str()),
+                    s(serde_json::to_string(&event).unwrap()),
+                ]);
             }
             let assignable = matches!(
                 state,
                 CandidatureState::Complete | CandidatureState::InInstruction
             );
             if assignable && i % 5 != 0 {
-                assignments
-                    .push(
-                        &mut tx,
-                        vec![
-                            s(&id),
-                            s(editor),
-                            s(format!("agent-{}", i % AGENTS)),
-                            s("agent-0"),
-                            s(NOW),
-                        ],
-                    )
-                    .await;
+                assignments.push(vec![
+                    s(&id),
+                    s(editor),
+                    s(format!("agent-{}", i % AGENTS)),
+                    s("agent-0"),
+                    s(NOW),
+                ]);
+            }
+            let all = [
+                &mut cands,
+                &mut profiles,
+                &mut deposits,
+                &mut reviews,
+                &mut events,
+                &mut assignments,
+            ];
+            if all.iter().any(|ins| ins.full()) {
+                for ins in all {
+                    ins.flush(&mut tx).await;
+                }
             }
         }
         for ins in [
@@ -615,7 +597,11 @@ fn run_queries(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, sto
             QueueSort::Deadline,
         ),
         ("sort_editor", QueueFilter::default(), QueueSort::Editor),
-        ("sort_to_review", QueueFilter::default(), QueueSort::ToReview),
+        (
+            "sort_to_review",
+            QueueFilter::default(),
+            QueueSort::ToReview,
+        ),
     ];
     let mut group = c.benchmark_group(format!("{label}/queue_page"));
     for (name, filter, sort) in &filters {
@@ -634,7 +620,10 @@ fn run_queries(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, sto
 
     let mut group = c.benchmark_group(format!("{label}/queue_counts"));
     for (name, filter, _) in filters.iter().filter(|(n, _, _)| {
-        matches!(*n, "default" | "dispositif" | "assignee" | "open_complements")
+        matches!(
+            *n,
+            "default" | "dispositif" | "assignee" | "open_complements"
+        )
     }) {
         group.bench_function(*name, |b| {
             b.iter(|| {
@@ -645,10 +634,11 @@ fn run_queries(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, sto
     }
     group.finish();
 
-    let checkpoints: BTreeMap<String, Date> = ["MDV-LGC-Va2", "SDV-PSF-Va2", "MS-Va2", "HOP-DPI-Va2"]
-        .into_iter()
-        .map(|d| (d.to_owned(), date(2026, 6, 30)))
-        .collect();
+    let checkpoints: BTreeMap<String, Date> =
+        ["MDV-LGC-Va2", "SDV-PSF-Va2", "MS-Va2", "HOP-DPI-Va2"]
+            .into_iter()
+            .map(|d| (d.to_owned(), date(2026, 6, 30)))
+            .collect();
     let since = date(2026, 1, 1);
     let window = day(TODAY, -26 * 7);
     let mut group = c.benchmark_group(format!("{label}/monitoring"));
@@ -659,7 +649,10 @@ fn run_queries(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, sto
         })
     });
     group.bench_function("monthly_deposits", |b| {
-        b.iter(|| rt.block_on(system.monthly_deposits(black_box(since))).unwrap())
+        b.iter(|| {
+            rt.block_on(system.monthly_deposits(black_box(since)))
+                .unwrap()
+        })
     });
     group.bench_function("daily_deposits", |b| {
         b.iter(|| rt.block_on(system.daily_deposits()).unwrap())
@@ -668,29 +661,68 @@ fn run_queries(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, sto
         b.iter(|| rt.block_on(system.daily_decisions()).unwrap())
     });
     group.bench_function("decisions_since", |b| {
-        b.iter(|| rt.block_on(system.decisions_since(black_box(window))).unwrap())
+        b.iter(|| {
+            rt.block_on(system.decisions_since(black_box(window)))
+                .unwrap()
+        })
     });
     group.finish();
+}
+
+/// Whether the database already holds the generated data (`BENCH_REUSE_DB`): pending
+/// migrations (a new index) are applied and the statistics refreshed instead of generating.
+async fn reuse(store: &Store, url: &str) -> bool {
+    if std::env::var_os("BENCH_REUSE_DB").is_none() {
+        return false;
+    }
+    let Ok(mut conn) = AnyConnection::connect(url).await else {
+        return false;
+    };
+    let n: i64 = match sqlx::query("SELECT COUNT(*) AS n FROM candidatures WHERE id LIKE 'bench-%'")
+        .fetch_one(&mut conn)
+        .await
+    {
+        Ok(row) => row.get("n"),
+        Err(_) => return false,
+    };
+    if n != CANDIDATURES as i64 {
+        return false;
+    }
+    store.migrate().await.unwrap();
+    sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    eprintln!("reusing the generated database ({n} candidatures)");
+    true
+}
+
+fn keep() -> bool {
+    std::env::var_os("BENCH_KEEP_DB").is_some() || std::env::var_os("BENCH_REUSE_DB").is_some()
 }
 
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
 
-    let dir: PathBuf = std::env::temp_dir().join(format!(
-        "segur-bench-queue-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("segur.db").display());
+    let dir: PathBuf = std::env::temp_dir().join("segur-bench-queue");
+    let path = dir.join("segur.db");
+    let url = format!("sqlite://{}", path.display());
     let store = rt.block_on(async {
+        if path.exists() {
+            let store = Store::connect(&url).await.unwrap();
+            if reuse(&store, &url).await {
+                return store;
+            }
+            drop(store);
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).unwrap();
         let store = Store::connect(&url).await.unwrap();
         generate(&store, &url).await;
         store
     });
     run_queries(c, &rt, "sqlite", &store);
     drop(store);
-    if std::env::var_os("BENCH_KEEP_DB").is_some() {
-        eprintln!("SQLite database kept: {}", dir.join("segur.db").display());
+    if keep() {
+        eprintln!("SQLite database kept: {}", path.display());
     } else {
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -704,9 +736,15 @@ fn benches(c: &mut Criterion) {
         let url = with_database(&admin_url, name);
         let store = rt.block_on(async {
             sqlx::any::install_default_drivers();
+            if let Ok(store) = Store::connect(&url).await {
+                if reuse(&store, &url).await {
+                    return store;
+                }
+                drop(store);
+            }
             let mut admin = AnyConnection::connect(&admin_url).await.unwrap();
             for sql in [
-                format!("DROP DATABASE IF EXISTS {name}"),
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
                 format!("CREATE DATABASE {name}"),
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -721,7 +759,7 @@ fn benches(c: &mut Criterion) {
         });
         run_queries(c, &rt, "postgres", &store);
         drop(store);
-        if std::env::var_os("BENCH_KEEP_DB").is_some() {
+        if keep() {
             eprintln!("PostgreSQL database kept: {name}");
         } else {
             rt.block_on(async {
