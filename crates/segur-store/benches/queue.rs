@@ -141,7 +141,7 @@ fn status_of(state: CandidatureState, i: usize, j: usize) -> &'static str {
     match state {
         Draft | AdminSubmitted | EligibilityComplete => "to_deposit",
         ProofsInProgress | Abandoned => {
-            if j % 3 == 0 {
+            if j.is_multiple_of(3) {
                 "to_deposit"
             } else {
                 "deposited"
@@ -153,13 +153,13 @@ fn status_of(state: CandidatureState, i: usize, j: usize) -> &'static str {
             0..=2 => "deposited",
             3 => "under_review",
             4..=7 => "validated",
-            8 if i % 3 == 0 => "complement_requested",
+            8 if i.is_multiple_of(3) => "complement_requested",
             8 => "validated",
             _ => "rejected",
         },
         Referenced => "validated",
         Refused => {
-            if j % 4 == 0 {
+            if j.is_multiple_of(4) {
                 "rejected"
             } else {
                 "validated"
