@@ -616,6 +616,7 @@ async function proofFiles(browser, base) {
       const page = await context.newPage();
       const watch = watchPage(page, base);
       let filesUrl = null;
+      let pdfUrl = null;
       await step('the editor opens the files page of a proof item still open for deposit', async () => {
         await login(page, base, DEMO_PASSWORD);
         await page.goto(`${base}/candidatures/${CANDIDATURE}`);
@@ -629,10 +630,12 @@ async function proofFiles(browser, base) {
         for (const href of links.slice(0, 25)) {
           await page.goto(`${base}${href}`);
           const accept = (await page.locator('#fichier').getAttribute('accept').catch(() => null)) || '';
-          if (accept.includes('png') || accept.includes('image')) {
+          if (!filesUrl && (accept.includes('png') || accept.includes('image'))) {
             filesUrl = href;
-            break;
+          } else if (!pdfUrl && accept.includes('pdf')) {
+            pdfUrl = href;
           }
+          if (filesUrl && pdfUrl) break;
         }
         assert(filesUrl, 'no proof item taking images among the first links');
         assert((await page.getByText('Taille maximale d\'un fichier').count()) >= 1, 'limits not shown before upload');
@@ -653,10 +656,68 @@ async function proofFiles(browser, base) {
         await checkA11y(page);
         watch.assertClean('proof files page');
       });
+      // The preview needs the antivirus' verdict: scripts/test.sh starts a real clamd.
+      if (process.env.SEGUR_TEST_CLAMD) {
+        await step('once clamd declares the PNG clean, its name opens an inline preview in a sandbox', async () => {
+          const href = await cleanFileLink(page, `${base}${filesUrl}`, 'capture-e2e.png');
+          const resp = await page.goto(`${base}${href}`);
+          assert(resp.status() === 200, `preview of ${href} answered ${resp.status()} (${resp.url()})`);
+          assertPreviewHeaders(resp.headers(), 'image/png', href);
+          const shown = await page.evaluate(() => Array.from(document.images).map((i) => i.naturalWidth));
+          assert(shown.length === 1 && shown[0] === 1, `the browser did not render the 1×1 image inline: ${shown}`);
+        });
+        await step('a PDF deposited the same way is previewed inline, sandboxed, never sniffed', async () => {
+          assert(pdfUrl, 'no proof item taking PDF among the first links');
+          await page.goto(`${base}${pdfUrl}`);
+          await page.locator('#fichier').setInputFiles({ name: 'rapport-e2e.pdf', mimeType: 'application/pdf', buffer: MINIMAL_PDF });
+          await page.getByRole('button', { name: 'Déposer' }).click();
+          await page.getByText('déposé (').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+          const href = await cleanFileLink(page, `${base}${pdfUrl}`, 'rapport-e2e.pdf');
+          // Headless Chromium hands PDFs to its viewer or to a download depending on the build:
+          // the response the browser gets, with the session's cookies, is what is checked.
+          const resp = await page.context().request.get(`${base}${href}`);
+          assert(resp.status() === 200, `PDF preview answered ${resp.status()}`);
+          assertPreviewHeaders(resp.headers(), 'application/pdf', href);
+          const body = await resp.body();
+          assert(body.equals(MINIMAL_PDF), 'the previewed PDF is not the deposited bytes');
+          // A range request, as the viewer makes: 206 with the asked bytes.
+          const part = await page.context().request.get(`${base}${href}`, { headers: { Range: 'bytes=0-4' } });
+          assert(part.status() === 206, `range request answered ${part.status()}`);
+          assert((await part.body()).toString() === '%PDF-', 'range request returned other bytes');
+        });
+      }
     } finally {
       await context.close();
     }
   });
+}
+
+const MINIMAL_PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n'
+    + 'trailer <</Root 1 0 R>>\n%%EOF\n',
+);
+
+/** Reloads a files page until the antivirus has declared `name` clean (its name becomes a link). */
+async function cleanFileLink(page, url, name) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await page.goto(url);
+    // The file's name becomes a link to its content once the file is clean.
+    const link = page.locator('tr', { hasText: name }).locator('a[href$="/content"]');
+    if ((await link.count()) > 0) {
+      const href = await link.first().getAttribute('href');
+      if (href) return href;
+    }
+    assert(Date.now() < deadline, `${name} never declared clean by clamd`);
+    await page.waitForTimeout(500);
+  }
+}
+
+function assertPreviewHeaders(headers, type, href) {
+  assert((headers['content-type'] || '').startsWith(type), `${href}: content-type ${headers['content-type']}, expected ${type}`);
+  assert((headers['content-disposition'] || '').startsWith('inline'), `not inline: ${headers['content-disposition']}`);
+  assert((headers['content-security-policy'] || '').includes('sandbox'), `no CSP sandbox: ${headers['content-security-policy']}`);
+  assert(headers['x-content-type-options'] === 'nosniff', 'no X-Content-Type-Options: nosniff');
 }
 
 async function strictCsp(browser, base) {

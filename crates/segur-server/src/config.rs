@@ -40,6 +40,9 @@ pub struct ServerConfig {
     pub clamd: Option<String>,
     /// How often pending files are retried while clamd is unreachable [default: 30 s].
     pub scan_retry: Duration,
+    /// Antivirus attempts on a file that clamd fails to scan before the error is final
+    /// [default: 3].
+    pub scan_error_attempts: u32,
     /// Format of the NRUs issued on referral [default: `{dispositif}-{year}-{seq:05}`; the
     /// official format is not public].
     pub nru_template: segur_domain::decision::NruTemplate,
@@ -68,6 +71,10 @@ pub struct ServerConfig {
     pub reminder_policy: segur_domain::notify::ReminderPolicy,
     /// Hour (Europe/Paris) from which the daily digests are sent [default: 7].
     pub digest_hour: i8,
+    /// A monitoring report that took longer than this to compute is refreshed in the
+    /// background after a change, the page showing the previous figures meanwhile (marked as
+    /// such) instead of waiting [default: 2 s].
+    pub monitoring_wait_limit: Duration,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +103,7 @@ impl Default for ServerConfig {
             max_file_bytes: 5 << 30,
             clamd: None,
             scan_retry: Duration::from_secs(30),
+            scan_error_attempts: 3,
             nru_template: segur_domain::decision::NruTemplate::default(),
             webhook_allow_loopback_http: false,
             webhook_timeout: Duration::from_secs(10),
@@ -114,6 +122,7 @@ impl Default for ServerConfig {
             reminder_every: Duration::from_secs(15 * 60),
             reminder_policy: segur_domain::notify::ReminderPolicy::default(),
             digest_hour: 7,
+            monitoring_wait_limit: Duration::from_secs(2),
         }
     }
 }

@@ -39,6 +39,107 @@ pub struct Report {
     pub throughput: Vec<WeekThroughput>,
     /// Median days from deposit to validation or rejection over the decision window.
     pub median_days_to_decision: Option<f64>,
+    /// When these figures were computed (RFC 3339, UTC).
+    pub computed_at: String,
+    /// False when the data changed after `computed_at` and a newer report is being computed
+    /// meanwhile: only when a report takes longer than `ServerConfig::monitoring_wait_limit`
+    /// to compute (tens of thousands of candidatures), so that the page never waits for it.
+    pub up_to_date: bool,
+}
+
+/// The last report of each recent date, keyed on the audit sequence it was computed at
+/// (every change writes an audit event, so an equal sequence means the same data).
+#[derive(Default)]
+pub(crate) struct ReportCache {
+    entries: std::sync::Mutex<Vec<CachedReport>>,
+    /// One computation at a time: concurrent requests wait for it instead of repeating it.
+    computing: tokio::sync::Mutex<()>,
+}
+
+#[derive(Clone)]
+struct CachedReport {
+    at: Date,
+    seq: i64,
+    report: Report,
+    took: std::time::Duration,
+}
+
+/// How many report dates are kept (the current day and a few chosen with `?date=`).
+const CACHED_DATES: usize = 4;
+
+impl ReportCache {
+    fn get(&self, at: Date) -> Option<CachedReport> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.iter().find(|c| c.at == at).cloned()
+    }
+
+    fn put(&self, cached: CachedReport) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|c| c.at != cached.at);
+        entries.insert(0, cached);
+        entries.truncate(CACHED_DATES);
+    }
+
+    /// Computes the report of `at` now (waiting for a computation under way, then reusing
+    /// it when nothing changed since) and keeps it.
+    async fn compute(
+        &self,
+        system: &SystemStore,
+        settings: &segur_domain::rules::Settings,
+        at: Date,
+    ) -> Result<Report, segur_store::StoreError> {
+        let _one_at_a_time = self.computing.lock().await;
+        // Read before the queries: a change during the computation makes the next request
+        // see a newer sequence, so it is never hidden.
+        let seq = system.audit_seq().await?;
+        if let Some(c) = self.get(at).filter(|c| c.seq == seq) {
+            return Ok(c.report);
+        }
+        let started = std::time::Instant::now();
+        let report = compute_report(system, settings, at).await?;
+        self.put(CachedReport {
+            at,
+            seq,
+            report: report.clone(),
+            took: started.elapsed(),
+        });
+        Ok(report)
+    }
+}
+
+/// Gathers the store's counts and lets the domain compute every figure.
+async fn compute_report(
+    system: &SystemStore,
+    settings: &segur_domain::rules::Settings,
+    at: Date,
+) -> Result<Report, segur_store::StoreError> {
+    let (checkpoints, d2s) = dispositif_dates(system, settings, at).await?;
+    let d2_of = |code: &str| d2s.get(code).copied();
+    let counts = system.monitoring_counts(&checkpoints).await?;
+    let months = monitoring::report_months(at);
+    let since = months.first().and_then(|m| m.first_day()).unwrap_or(at);
+    let monthly = system.monthly_deposits(since).await?;
+    let daily = system.daily_deposits().await?;
+    let daily_decisions = system.daily_decisions().await?;
+    let window_start = at
+        .checked_sub(jiff::Span::new().days(DECISION_WINDOW_DAYS))
+        .unwrap_or(at);
+    let decisions = system.decisions_since(window_start).await?;
+
+    let dep02 = monitoring::dep_02_report(&counts, &monthly, &d2_of, at, settings);
+    Ok(Report {
+        at,
+        dep01: monitoring::dep_01_report(&counts, settings),
+        risks: monitoring::risk_distribution(&dep02),
+        dep02,
+        deposits: monitoring::deposits_over_time(&counts, &daily, &d2_of),
+        throughput: monitoring::throughput(&daily_decisions, &decisions),
+        median_days_to_decision: monitoring::overall_median_days(&decisions),
+        computed_at: jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
+        up_to_date: true,
+    })
 }
 
 /// The ANS's view over every editor's deposits and the instruction's decisions.
@@ -69,16 +170,16 @@ async fn dispositif_dates(
 
 /// Computes every open candidature's DEP-02 risk at `at` and stores it for the instruction
 /// queue's risk filter and facet (`candidature_risks`). Run by the background worker at start
-/// and every `ServerConfig::reminder_every`; returns how many candidatures were classified.
+/// and every `ServerConfig::reminder_every`; the report it computes for that is kept, so the
+/// monitoring page finds it ready. Returns how many candidatures were classified.
 pub async fn refresh_risks(state: &AppState, at: Date) -> Result<usize, segur_store::StoreError> {
     let system = state.store().system();
-    let settings = state.settings();
-    let (checkpoints, d2s) = dispositif_dates(&system, settings, at).await?;
-    let d2_of = |code: &str| d2s.get(code).copied();
-    let counts = system.monitoring_counts(&checkpoints).await?;
-    // The risk needs the deposit ratio and the days to D2 only, not the monthly history.
-    let lines = monitoring::dep_02_report(&counts, &[], &d2_of, at, settings);
-    let risks: Vec<(String, segur_domain::rules::Risk)> = lines
+    let report = state
+        .monitoring_cache()
+        .compute(&system, state.settings(), at)
+        .await?;
+    let risks: Vec<(String, segur_domain::rules::Risk)> = report
+        .dep02
         .into_iter()
         .map(|l| (l.candidature_id, l.risk))
         .collect();
@@ -87,31 +188,35 @@ pub async fn refresh_risks(state: &AppState, at: Date) -> Result<usize, segur_st
 }
 
 impl MonitoringDesk {
+    /// The report of `at`: the kept one while nothing changed; otherwise a new one, computed
+    /// now when the last computation was quick, or in the background when it took longer than
+    /// `monitoring_wait_limit` (the kept one is shown meanwhile, marked `up_to_date: false`).
     pub async fn report(&self, state: &AppState, at: Date) -> Result<Report, ApiError> {
-        let settings = state.settings();
-        let (checkpoints, d2s) = dispositif_dates(&self.system, settings, at).await?;
-        let d2_of = |code: &str| d2s.get(code).copied();
-        let counts = self.system.monitoring_counts(&checkpoints).await?;
-        let months = monitoring::report_months(at);
-        let since = months.first().and_then(|m| m.first_day()).unwrap_or(at);
-        let monthly = self.system.monthly_deposits(since).await?;
-        let daily = self.system.daily_deposits().await?;
-        let daily_decisions = self.system.daily_decisions().await?;
-        let window_start = at
-            .checked_sub(jiff::Span::new().days(DECISION_WINDOW_DAYS))
-            .unwrap_or(at);
-        let decisions = self.system.decisions_since(window_start).await?;
-
-        let dep02 = monitoring::dep_02_report(&counts, &monthly, &d2_of, at, settings);
-        Ok(Report {
-            at,
-            dep01: monitoring::dep_01_report(&counts, settings),
-            risks: monitoring::risk_distribution(&dep02),
-            dep02,
-            deposits: monitoring::deposits_over_time(&counts, &daily, &d2_of),
-            throughput: monitoring::throughput(&daily_decisions, &decisions),
-            median_days_to_decision: monitoring::overall_median_days(&decisions),
-        })
+        let cache = state.monitoring_cache();
+        let seq = self.system.audit_seq().await?;
+        if let Some(kept) = cache.get(at) {
+            if kept.seq == seq {
+                return Ok(kept.report);
+            }
+            if kept.took >= state.config().monitoring_wait_limit {
+                let background = state.clone();
+                tokio::spawn(async move {
+                    let cache = background.monitoring_cache();
+                    // Already computing: that computation will do.
+                    if cache.computing.try_lock().is_err() {
+                        return;
+                    }
+                    let system = background.store().system();
+                    if let Err(e) = cache.compute(&system, background.settings(), at).await {
+                        tracing::warn!(error = %e, "monitoring report not refreshed");
+                    }
+                });
+                let mut report = kept.report;
+                report.up_to_date = false;
+                return Ok(report);
+            }
+        }
+        Ok(cache.compute(&self.system, state.settings(), at).await?)
     }
 }
 

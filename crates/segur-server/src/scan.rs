@@ -170,12 +170,24 @@ pub async fn scan_pending(state: &AppState) -> Result<usize, Unreachable> {
     let Some(addr) = state.config().clamd.clone() else {
         return Err(Unreachable("aucun clamd configuré".into()));
     };
+    // A scan error is retried on a later pass, `scan_retry` after the last attempt, up to
+    // `scan_error_attempts` times; then it is final (the editor deposits the file again).
+    let retry = segur_store::ScanErrorRetry {
+        max_attempts: i64::from(state.config().scan_error_attempts),
+        scanned_before: jiff::Timestamp::now()
+            .checked_sub(
+                jiff::SignedDuration::try_from(state.config().scan_retry)
+                    .unwrap_or(jiff::SignedDuration::ZERO),
+            )
+            .unwrap_or(jiff::Timestamp::MIN)
+            .to_string(),
+    };
     let mut done = 0;
     loop {
         let batch = state
             .store()
             .system()
-            .files_to_scan(16)
+            .files_to_scan(16, &retry)
             .await
             .map_err(|e| Unreachable(format!("base indisponible : {e}")))?;
         if batch.is_empty() {

@@ -18,6 +18,7 @@ struct Inner {
     settings: Settings,
     oidc: crate::oidc::Oidc,
     uploads: crate::uploads::Uploads,
+    monitoring: crate::monitoring::ReportCache,
 }
 
 impl AppState {
@@ -29,6 +30,7 @@ impl AppState {
                 config,
                 settings,
                 uploads: Default::default(),
+                monitoring: Default::default(),
             }),
         }
     }
@@ -53,6 +55,11 @@ impl AppState {
 
     pub(crate) fn uploads(&self) -> &crate::uploads::Uploads {
         &self.inner.uploads
+    }
+
+    /// The monitoring reports computed last, by date.
+    pub(crate) fn monitoring_cache(&self) -> &crate::monitoring::ReportCache {
+        &self.inner.monitoring
     }
 
     /// Rule settings (the configurable `[default]` choices of the rule catalogue).

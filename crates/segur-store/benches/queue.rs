@@ -505,6 +505,11 @@ async fn generate(store: &Store, url: &str) {
         }
         tx.commit().await.unwrap();
     }
+    // The rows were written around the store: its precomputed queue counters are rebuilt, as
+    // after any bulk load.
+    let rebuilt = store.system().rebuild_queue_stats().await.unwrap();
+    eprintln!("queue counters rebuilt for {rebuilt} candidatures");
+    classify_risks(&mut conn).await;
     // Fresh statistics for the planners, as after a real load.
     match store.backend() {
         segur_store::Backend::Sqlite => sqlx::query("ANALYZE").execute(&mut conn).await,
@@ -689,10 +694,34 @@ async fn reuse(store: &Store, url: &str) -> bool {
         return false;
     }
     store.migrate().await.unwrap();
+    classify_risks(&mut conn).await;
     sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
     eprintln!("reusing the generated database ({n} candidatures)");
     true
+}
+
+/// DEP-02 risks as the server's worker stores them (`candidature_risks`), for every
+/// candidature outside the drafts, spread over the three classes; only when there are none
+/// (a database generated before the risks existed).
+async fn classify_risks(conn: &mut AnyConnection) {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM candidature_risks")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+        .get("n");
+    if n > 0 {
+        return;
+    }
+    sqlx::query(
+        "INSERT INTO candidature_risks (candidature_id, risk, computed_on) \
+         SELECT id, CASE CAST(SUBSTR(id, LENGTH(id), 1) AS INTEGER) % 3 WHEN 0 THEN 'eleve' \
+         WHEN 1 THEN 'modere' ELSE 'sans_risque' END, '2026-12-01' FROM candidatures \
+         WHERE state <> 'draft' AND id LIKE 'bench-%'",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
 }
 
 fn keep() -> bool {

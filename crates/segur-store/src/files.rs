@@ -73,6 +73,8 @@ pub struct ProofFileRecord {
     pub scan_state: ScanState,
     pub scan_detail: Option<String>,
     pub scanned_at: Option<String>,
+    /// Antivirus attempts that ended in an error (`scan_error`), since the last deposit.
+    pub scan_attempts: i64,
 }
 
 /// A file as deposited for one proof item, in one version of that item's deposit.
@@ -156,7 +158,7 @@ pub fn sanitize_file_name(name: &str) -> Result<String, StoreError> {
 }
 
 const FILE_COLUMNS: &str = "f.id, f.organisation_id, f.sha256, f.size, f.media_type, f.original_name, \
-f.uploaded_at, f.effective_date, f.uploader_user_id, f.scan_state, f.scan_detail, f.scanned_at";
+f.uploaded_at, f.effective_date, f.uploader_user_id, f.scan_state, f.scan_detail, f.scanned_at, f.scan_attempts";
 
 fn file_from_row(r: &AnyRow) -> Result<ProofFileRecord, StoreError> {
     let state: String = r.try_get("scan_state")?;
@@ -175,6 +177,7 @@ fn file_from_row(r: &AnyRow) -> Result<ProofFileRecord, StoreError> {
         })?,
         scan_detail: r.try_get("scan_detail")?,
         scanned_at: r.try_get("scanned_at")?,
+        scan_attempts: r.try_get("scan_attempts")?,
     })
 }
 
@@ -189,6 +192,15 @@ pub(crate) fn key_from_row(r: &AnyRow) -> Result<ProofItemKey, StoreError> {
         proof: u16::try_from(proof)
             .map_err(|_| StoreError::Other("preuve enregistrée hors bornes".into()))?,
     })
+}
+
+/// The proof item of a row whose item columns may all be NULL.
+pub(crate) fn optional_key_from_row(r: &AnyRow) -> Result<Option<ProofItemKey>, StoreError> {
+    let req: Option<String> = r.try_get("requirement_id")?;
+    if req.is_none() {
+        return Ok(None);
+    }
+    key_from_row(r).map(Some)
 }
 
 fn session_from_row(r: &AnyRow) -> Result<UploadSessionRecord, StoreError> {
@@ -237,7 +249,7 @@ impl TenantStore {
 
     /// Checks in `conn` that the candidature is this organisation's and that the proof item
     /// exists in its REM version.
-    async fn check_item(
+    pub(crate) async fn check_item(
         &self,
         conn: &mut AnyConnection,
         candidature_id: &str,
@@ -501,7 +513,8 @@ impl TenantStore {
         sqlx::query(
             "INSERT INTO proof_files (id, organisation_id, sha256, size, media_type, original_name, uploaded_at, \
              effective_date, uploader_user_id, scan_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending') \
-             ON CONFLICT (organisation_id, sha256) DO NOTHING",
+             ON CONFLICT (organisation_id, sha256) DO UPDATE SET scan_state = 'pending', scan_attempts = 0 \
+             WHERE proof_files.scan_state = 'scan_error'",
         )
         .bind(uuid::Uuid::new_v4().simple().to_string())
         .bind(self.organisation_id())
@@ -514,21 +527,31 @@ impl TenantStore {
         .bind(uploader)
         .execute(&mut *conn)
         .await?;
+        self.file_by_sha256(conn, &facts.sha256).await
+    }
+
+    /// The organisation's file of that content, in the caller's transaction.
+    pub(crate) async fn file_by_sha256(
+        &self,
+        conn: &mut AnyConnection,
+        sha256: &str,
+    ) -> Result<ProofFileRecord, StoreError> {
         self.store().tick();
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {FILE_COLUMNS} FROM proof_files f WHERE f.organisation_id = $1 AND f.sha256 = $2"
         )))
         .bind(self.organisation_id())
-        .bind(&facts.sha256)
-        .fetch_one(&mut *conn)
-        .await?;
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         file_from_row(&row)
     }
 
     /// Adds the link in the item's current version: a new version when the item's deposit
     /// was sent back (complement requested, rejected), the current one otherwise. Marks the
     /// item deposited.
-    async fn insert_link(
+    pub(crate) async fn insert_link(
         &self,
         conn: &mut AnyConnection,
         candidature_id: &str,
@@ -625,6 +648,7 @@ impl TenantStore {
         .bind(&linked_at)
         .execute(&mut *conn)
         .await?;
+        crate::queue_stats::refresh(self.store(), conn, candidature_id).await?;
         Ok(LinkedFileRecord {
             candidature_id: candidature_id.to_owned(),
             key: key.clone(),
@@ -756,7 +780,8 @@ impl TenantStore {
         let conn: &mut AnyConnection = &mut tx;
         self.store().tick();
         let done = sqlx::query(
-            "UPDATE proof_files SET scan_state = $1, scan_detail = $2, scanned_at = $3 \
+            "UPDATE proof_files SET scan_state = $1, scan_detail = $2, scanned_at = $3, \
+             scan_attempts = scan_attempts + CASE WHEN $1 = 'scan_error' THEN 1 ELSE 0 END \
              WHERE id = $4 AND organisation_id = $5",
         )
         .bind(state.as_str())
@@ -784,15 +809,44 @@ impl TenantStore {
     }
 }
 
+/// When the worker retries a file whose scan ended in an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanErrorRetry {
+    /// Attempts after which the error is final [server default: 3].
+    pub max_attempts: i64,
+    /// Only files last scanned before this instant (RFC 3339) are retried.
+    pub scanned_before: String,
+}
+
+impl ScanErrorRetry {
+    /// Every scan error retried at once, up to `max_attempts` (tests, `segur` commands).
+    pub fn now(max_attempts: i64) -> Self {
+        Self {
+            max_attempts,
+            scanned_before: "9999-12-31T23:59:59Z".into(),
+        }
+    }
+}
+
 impl SystemStore {
-    /// Files waiting for the antivirus (pending, and scan errors to retry), oldest first,
-    /// across organisations: for the scanning worker only.
-    pub async fn files_to_scan(&self, limit: i64) -> Result<Vec<PendingScan>, StoreError> {
+    /// Files waiting for the antivirus, oldest first, across organisations: for the scanning
+    /// worker only. Pending files, and files whose scan ended in an error, retried while they
+    /// have had fewer than `retry.max_attempts` attempts and the last one was before
+    /// `retry.scanned_before` (so that one worker pass never spins on a file clamd cannot
+    /// scan).
+    pub async fn files_to_scan(
+        &self,
+        limit: i64,
+        retry: &ScanErrorRetry,
+    ) -> Result<Vec<PendingScan>, StoreError> {
         self.store().tick();
         let rows = sqlx::query(
             "SELECT organisation_id, id, sha256, size FROM proof_files \
-             WHERE scan_state IN ('pending', 'scan_error') ORDER BY uploaded_at, id LIMIT $1",
+             WHERE scan_state = 'pending' OR (scan_state = 'scan_error' AND scan_attempts < $1 \
+             AND (scanned_at IS NULL OR scanned_at < $2)) ORDER BY uploaded_at, id LIMIT $3",
         )
+        .bind(retry.max_attempts)
+        .bind(&retry.scanned_before)
         .bind(limit)
         .fetch_all(self.store().pool())
         .await?;

@@ -492,6 +492,7 @@ impl TenantStore {
         if let Some(d) = due_on {
             event = event.due(d);
         }
+        crate::queue_stats::refresh(self.store(), conn, candidature_id).await?;
         audit::append_with_event(self.store(), conn, &entry, &event).await?;
         let review = self.review_by_id(conn, &id).await?;
         tx.commit().await?;
@@ -587,6 +588,7 @@ impl TenantStore {
             .candidature(candidature_id)
             .item(key.clone())
             .detail(message.as_str());
+        crate::queue_stats::refresh(self.store(), conn, candidature_id).await?;
         audit::append_with_event(self.store(), conn, &entry, &event).await?;
         let review = self.review_by_id(conn, &id).await?;
         tx.commit().await?;
@@ -1171,6 +1173,27 @@ pub struct QueueFilter {
     pub risk: Option<Risk>,
 }
 
+impl QueueFilter {
+    /// True when nothing but the risk is filtered (the risk facet's shortcut).
+    fn is_empty_but_risk(&self) -> bool {
+        let QueueFilter {
+            dispositif,
+            state,
+            assignee,
+            delayed_before,
+            with_open_complements,
+            q,
+            risk: _,
+        } = self;
+        dispositif.is_none()
+            && state.is_none()
+            && assignee.is_none()
+            && delayed_before.is_none()
+            && !with_open_complements
+            && q.as_deref().is_none_or(|q| q.trim().is_empty())
+    }
+}
+
 /// Sort order of the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueueSort {
@@ -1196,16 +1219,57 @@ impl QueueSort {
         })
     }
 
+    /// The page's order, on columns that an index delivers in that order (migration 20), so
+    /// that a page is read from the index and cut, never sorted as a whole.
     fn order_by(self) -> &'static str {
         match self {
-            Self::Deadline => "CASE WHEN q.next_due IS NULL THEN 1 ELSE 0 END, q.next_due, q.id",
-            Self::Editor => "q.editor_name, q.id",
-            Self::Dispositif => "q.dispositif, q.id",
-            Self::State => "q.state, q.id",
-            Self::ToReview => "q.to_review DESC, q.id",
+            Self::Deadline => "s.deadline_key, s.candidature_id",
+            Self::Editor => "o.name, c.id",
+            Self::Dispositif => "c.dispositif, c.id",
+            Self::State => "c.state, c.id",
+            Self::ToReview => "s.to_review DESC, s.candidature_id",
+        }
+    }
+
+    /// The same order as an expression no index delivers: for a page of few matches, which
+    /// the planner then finds through the filters' indexes and sorts (a walk along the order's
+    /// index would read every candidature to find them).
+    fn order_by_sorting(self) -> &'static str {
+        match self {
+            Self::Deadline => "s.deadline_key || '', s.candidature_id",
+            Self::Editor => "o.name || '', c.id",
+            Self::Dispositif => "c.dispositif || '', c.id",
+            Self::State => "c.state || '', c.id",
+            Self::ToReview => "s.to_review + 0 DESC, s.candidature_id",
+        }
+    }
+
+    /// The page's tables with the one its order's index is on first (`CROSS JOIN` keeps that
+    /// order in SQLite; PostgreSQL plans it as the inner join it is), and the join condition
+    /// that goes into the WHERE clause.
+    fn driving_from(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Deadline | Self::ToReview => (
+                "FROM queue_stats s CROSS JOIN candidatures c \
+                 JOIN organisations o ON o.id = c.organisation_id",
+                " AND c.id = s.candidature_id",
+            ),
+            Self::Editor => (
+                "FROM organisations o CROSS JOIN candidatures c \
+                 JOIN queue_stats s ON s.candidature_id = c.id",
+                " AND c.organisation_id = o.id",
+            ),
+            Self::Dispositif | Self::State => (
+                "FROM candidatures c CROSS JOIN queue_stats s \
+                 JOIN organisations o ON o.id = c.organisation_id",
+                " AND s.candidature_id = c.id",
+            ),
         }
     }
 }
+
+/// Above this many matches a page walks its order's index; at or below, it sorts them.
+const WALK_ABOVE: i64 = 1000;
 
 /// One row of the instruction queue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1241,8 +1305,13 @@ pub struct QueueCounts {
     pub delayed: i64,
 }
 
-const QUEUE_FROM: &str = "FROM candidatures c JOIN organisations o ON o.id = c.organisation_id \
-     LEFT JOIN instruction_assignments a ON a.candidature_id = c.id \
+/// The tables of a queue page of few matches. Filters never need them: they are written on
+/// `c` alone (with sub-queries on indexed columns), so that counts read `candidatures` alone.
+const QUEUE_PAGE_FROM: &str = "FROM candidatures c JOIN queue_stats s ON s.candidature_id = c.id \
+     JOIN organisations o ON o.id = c.organisation_id";
+
+/// The optional columns of a queue row, joined after the page's tables.
+const QUEUE_PAGE_DETAILS: &str = " LEFT JOIN instruction_assignments a ON a.candidature_id = c.id \
      LEFT JOIN users u ON u.id = a.assignee_user_id \
      LEFT JOIN candidature_risks k ON k.candidature_id = c.id";
 
@@ -1276,7 +1345,9 @@ impl Where {
     }
 }
 
-fn queue_where(f: &QueueFilter, skip: Facet) -> Where {
+/// The filters as a WHERE clause on `c`; `stats_joined` when the page's `queue_stats s` is in
+/// the FROM (its counters are then read on the row instead of through a sub-query).
+fn queue_where(f: &QueueFilter, skip: Facet, stats_joined: bool) -> Where {
     let skip_state = skip == Facet::State;
     let skip_dispositif = skip == Facet::Dispositif;
     let mut w = Where::new();
@@ -1289,25 +1360,40 @@ fn queue_where(f: &QueueFilter, skip: Facet) -> Where {
         w.push("c.state = $?", s.as_str().to_owned());
     }
     match f.assignee.as_deref() {
-        Some("") => w.sql.push_str(" AND a.assignee_user_id IS NULL"),
-        Some(u) => w.push("a.assignee_user_id = $?", u.to_owned()),
+        // NOT EXISTS rather than NOT IN: PostgreSQL plans it as an anti-join that a walk along
+        // the page's order can stop early in (NOT IN is a hashed sub-plan it then sorts).
+        Some("") => w.sql.push_str(
+            " AND NOT EXISTS (SELECT 1 FROM instruction_assignments a0 WHERE a0.candidature_id = c.id)",
+        ),
+        Some(u) => w.push(
+            "c.id IN (SELECT candidature_id FROM instruction_assignments WHERE assignee_user_id = $?)",
+            u.to_owned(),
+        ),
         None => {}
     }
     if let Some(d) = f.delayed_before {
+        // The oldest open request is older than the date (LIF-06), from the counters.
         w.push(
-            "EXISTS (SELECT 1 FROM proof_deposits d WHERE d.candidature_id = c.id \
-             AND d.status = 'complement_requested' AND d.deposited_on < $?)",
+            if stats_joined {
+                "s.oldest_request < $?"
+            } else {
+                "c.id IN (SELECT candidature_id FROM queue_stats WHERE oldest_request < $?)"
+            },
             d.to_string(),
         );
     }
     if let (Some(r), false) = (f.risk, skip == Facet::Risk) {
-        w.push("k.risk = $?", r.as_str().to_owned());
+        w.push(
+            "c.id IN (SELECT candidature_id FROM candidature_risks WHERE risk = $?)",
+            r.as_str().to_owned(),
+        );
     }
     if f.with_open_complements {
-        w.sql.push_str(
-            " AND EXISTS (SELECT 1 FROM proof_deposits d WHERE d.candidature_id = c.id \
-             AND d.status = 'complement_requested')",
-        );
+        w.sql.push_str(if stats_joined {
+            " AND s.open_complements > 0"
+        } else {
+            " AND c.id IN (SELECT candidature_id FROM queue_stats WHERE open_complements > 0)"
+        });
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
@@ -1315,7 +1401,7 @@ fn queue_where(f: &QueueFilter, skip: Facet) -> Where {
         w.binds.extend([pattern.clone(), pattern.clone(), pattern]);
         w.sql.push_str(&format!(
             " AND (LOWER(c.title) LIKE ${} ESCAPE '\\' OR LOWER(c.id) LIKE ${} ESCAPE '\\' \
-             OR LOWER(o.name) LIKE ${} ESCAPE '\\')",
+             OR c.organisation_id IN (SELECT id FROM organisations WHERE LOWER(name) LIKE ${} ESCAPE '\\'))",
             n + 1,
             n + 2,
             n + 3
@@ -1326,42 +1412,72 @@ fn queue_where(f: &QueueFilter, skip: Facet) -> Where {
 
 impl SystemStore {
     /// The instruction queue (ANS): candidatures of every editor past the draft, filtered,
-    /// sorted and paged, each with its review counters. The counters are correlated
-    /// sub-queries on indexed columns, computed for the page only; totals are one grouped
-    /// query each, so the page stays fast with tens of thousands of candidatures.
+    /// sorted and paged, each with its review counters. The counters are precomputed
+    /// (`queue_stats`, kept in the transaction of every deposit and review) and every sort
+    /// follows an index, so a page reads its 50 rows, not the 50,000 candidatures
+    /// (docs/benchmarks.md).
     pub async fn instruction_queue(
         &self,
         filter: &QueueFilter,
         sort: QueueSort,
         page: Page,
     ) -> Result<Paged<QueueRow>, StoreError> {
+        self.instruction_queue_walking_above(filter, sort, page, WALK_ABOVE)
+            .await
+    }
+
+    /// [`Self::instruction_queue`] with the threshold between its two plans given: the tests
+    /// run both plans on the same data (0 always walks the order's index, `i64::MAX` always
+    /// sorts the matches) and compare them.
+    #[doc(hidden)]
+    pub async fn instruction_queue_walking_above(
+        &self,
+        filter: &QueueFilter,
+        sort: QueueSort,
+        page: Page,
+        walk_above: i64,
+    ) -> Result<Paged<QueueRow>, StoreError> {
         let page = page.clamped();
-        let w = queue_where(filter, Facet::None);
         let store = self.store();
-        store.tick();
-        let count_sql = format!("SELECT COUNT(*) AS n {QUEUE_FROM}{}", w.sql);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(count_sql));
-        for b in &w.binds {
-            q = q.bind(b);
-        }
-        let total: i64 = q.fetch_one(store.pool()).await?.try_get("n")?;
+        // A text search reads every candidature's title whatever the plan: its page is found
+        // and counted in one pass (a window count over the sorted matches) instead of two.
+        let searching = filter.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        let known_total = if searching && walk_above > 0 {
+            None
+        } else {
+            let total = self.queue_total(filter).await?;
+            if total == 0 || page.offset >= total {
+                return Ok(Paged {
+                    items: Vec::new(),
+                    total,
+                    limit: page.limit,
+                    offset: page.offset,
+                });
+            }
+            Some(total)
+        };
+        let w = queue_where(filter, Facet::None, true);
         let n = w.binds.len();
-        // Wrapped so that the ORDER BY may use the computed columns (PostgreSQL does not allow
-        // output aliases inside ORDER BY expressions).
+        // The count tells how selective the filters are: many matches, walk the order's
+        // index and stop at the page; few, find them through the filters and sort them.
+        let (from, join, order) = match known_total {
+            Some(total) if total > walk_above => {
+                let (from, join) = sort.driving_from();
+                (from, join, sort.order_by())
+            }
+            _ => (QUEUE_PAGE_FROM, "", sort.order_by_sorting()),
+        };
+        let window = if known_total.is_none() {
+            ", COUNT(*) OVER () AS matches"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT * FROM (SELECT c.id, c.organisation_id, o.name AS editor_name, c.title, c.dispositif, c.state, \
-             a.assignee_user_id, u.display_name AS assignee_name, k.risk, \
-             (SELECT COUNT(*) FROM proof_deposits d WHERE d.candidature_id = c.id AND d.status IN ('deposited', 'under_review')) AS to_review, \
-             (SELECT COUNT(*) FROM proof_deposits d WHERE d.candidature_id = c.id AND d.status = 'validated') AS validated, \
-             (SELECT COUNT(*) FROM proof_deposits d WHERE d.candidature_id = c.id AND d.status = 'complement_requested') AS open_complements, \
-             (SELECT MIN(r.due_on) FROM proof_reviews r JOIN proof_deposits d ON d.candidature_id = r.candidature_id \
-               AND d.requirement_id = r.requirement_id AND d.scenario = r.scenario AND d.proof = r.proof \
-               WHERE r.candidature_id = c.id AND r.kind = 'complement_requested' AND r.answered_at IS NULL \
-               AND d.status = 'complement_requested') AS next_due, \
-             (SELECT MIN(d.deposited_on) FROM proof_deposits d WHERE d.candidature_id = c.id AND d.status = 'complement_requested') AS oldest_request \
-             {QUEUE_FROM}{}) q ORDER BY {} LIMIT ${} OFFSET ${}",
+            "SELECT c.id, c.organisation_id, o.name AS editor_name, c.title, c.dispositif, c.state, \
+             a.assignee_user_id, u.display_name AS assignee_name, k.risk, s.to_review, s.validated, \
+             s.open_complements, s.next_due, s.oldest_request{window} \
+             {from}{QUEUE_PAGE_DETAILS}{}{join} ORDER BY {order} LIMIT ${} OFFSET ${}",
             w.sql,
-            sort.order_by(),
             n + 1,
             n + 2
         );
@@ -1375,6 +1491,13 @@ impl SystemStore {
             .bind(page.offset)
             .fetch_all(store.pool())
             .await?;
+        let total = match (known_total, rows.first()) {
+            (Some(total), _) => total,
+            (None, Some(first)) => first.try_get("matches")?,
+            (None, None) if page.offset == 0 => 0,
+            // Past the last match: the window had no row to say how many there are.
+            (None, None) => self.queue_total(filter).await?,
+        };
         let items = rows
             .iter()
             .map(|r| {
@@ -1407,8 +1530,23 @@ impl SystemStore {
         })
     }
 
+    /// How many candidatures the filters select (on `candidatures` and its indexes).
+    async fn queue_total(&self, filter: &QueueFilter) -> Result<i64, StoreError> {
+        let w = queue_where(filter, Facet::None, false);
+        let store = self.store();
+        store.tick();
+        let count_sql = format!("SELECT COUNT(*) AS n FROM candidatures c{}", w.sql);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(count_sql));
+        for b in &w.binds {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_one(store.pool()).await?.try_get("n")?)
+    }
+
     /// Counts for the queue's filter facets: by state (ignoring the state filter), by
-    /// dispositif (ignoring the dispositif filter), and the LIF-06 delayed ones.
+    /// dispositif (ignoring the dispositif filter), by risk (ignoring the risk filter), and the
+    /// LIF-06 delayed ones. Each is one grouped query on `candidatures` and its indexes; the
+    /// total is read off the state facet.
     pub async fn instruction_counts(
         &self,
         filter: &QueueFilter,
@@ -1416,25 +1554,35 @@ impl SystemStore {
     ) -> Result<QueueCounts, StoreError> {
         let store = self.store();
         let mut out = QueueCounts::default();
-        for (facet, column) in [
-            (Facet::State, "c.state"),
-            (Facet::Dispositif, "c.dispositif"),
-            (Facet::Risk, "k.risk"),
+        for (facet, column, from) in [
+            (Facet::State, "c.state", "candidatures c"),
+            (Facet::Dispositif, "c.dispositif", "candidatures c"),
+            // Not yet classified: no risk facet for them (the join leaves them out). The
+            // candidatures the filters select first, then their risk (not every risk, then
+            // its candidature).
+            (
+                Facet::Risk,
+                "k.risk",
+                "candidatures c CROSS JOIN candidature_risks k",
+            ),
         ] {
-            let w = queue_where(filter, facet);
-            // Not yet classified: no risk facet for them.
-            let w = if facet == Facet::Risk {
-                Where {
-                    sql: format!("{} AND k.risk IS NOT NULL", w.sql),
-                    binds: w.binds,
-                }
+            let mut w = queue_where(filter, facet, false);
+            if facet == Facet::Risk {
+                w.sql.push_str(" AND k.candidature_id = c.id");
+            }
+            // Without other filters the risk facet counts `candidature_risks` alone: it holds
+            // no draft (`replace_candidature_risks` leaves them out, and no candidature goes
+            // back to draft), so it is exactly the queue's candidatures that have a risk.
+            let sql = if facet == Facet::Risk && filter.is_empty_but_risk() {
+                String::from(
+                    "SELECT k.risk AS k, COUNT(*) AS n FROM candidature_risks k GROUP BY k.risk ORDER BY k.risk",
+                )
             } else {
-                w
+                format!(
+                    "SELECT {column} AS k, COUNT(*) AS n FROM {from}{} GROUP BY {column} ORDER BY {column}",
+                    w.sql
+                )
             };
-            let sql = format!(
-                "SELECT {column} AS k, COUNT(*) AS n {QUEUE_FROM}{} GROUP BY {column} ORDER BY {column}",
-                w.sql
-            );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for b in &w.binds {
                 q = q.bind(b);
@@ -1451,24 +1599,25 @@ impl SystemStore {
                 _ => out.by_risk = pairs,
             }
         }
-        let w = queue_where(filter, Facet::None);
+        // The state facet ignores the state filter only: the total is its sum, or its entry.
+        out.total = match filter.state {
+            None => out.by_state.iter().map(|(_, n)| n).sum(),
+            Some(state) => out
+                .by_state
+                .iter()
+                .find(|(k, _)| k == state.as_str())
+                .map_or(0, |(_, n)| *n),
+        };
         let mut filter_delayed = filter.clone();
         filter_delayed.delayed_before = Some(delayed_before);
-        let wd = queue_where(&filter_delayed, Facet::None);
-        for (where_, slot) in [(w, 0), (wd, 1)] {
-            let sql = format!("SELECT COUNT(*) AS n {QUEUE_FROM}{}", where_.sql);
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for b in &where_.binds {
-                q = q.bind(b);
-            }
-            store.tick();
-            let n: i64 = q.fetch_one(store.pool()).await?.try_get("n")?;
-            if slot == 0 {
-                out.total = n;
-            } else {
-                out.delayed = n;
-            }
+        let wd = queue_where(&filter_delayed, Facet::None, false);
+        let sql = format!("SELECT COUNT(*) AS n FROM candidatures c{}", wd.sql);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &wd.binds {
+            q = q.bind(b);
         }
+        store.tick();
+        out.delayed = q.fetch_one(store.pool()).await?.try_get("n")?;
         Ok(out)
     }
 
@@ -1503,6 +1652,15 @@ impl SystemStore {
             store.tick();
             q.execute(&mut *conn).await?;
         }
+        // The queue never shows drafts: their risks are not kept (the risk facet counts this
+        // table alone).
+        store.tick();
+        sqlx::query(
+            "DELETE FROM candidature_risks WHERE candidature_id IN \
+             (SELECT id FROM candidatures WHERE state = 'draft')",
+        )
+        .execute(&mut *conn)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

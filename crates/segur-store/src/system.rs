@@ -949,6 +949,17 @@ impl SystemStore {
         })
     }
 
+    /// The sequence number of the newest audit event. Every change to the data writes one in
+    /// its transaction, so two equal readings mean nothing changed in between: the
+    /// monitoring's report cache is keyed on it.
+    pub async fn audit_seq(&self) -> Result<i64, StoreError> {
+        self.tick();
+        let row = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(self.store.pool())
+            .await?;
+        Ok(row.try_get("seq")?)
+    }
+
     /// Re-computes the whole audit chain; returns the sequence number of the first event whose
     /// hash or link is wrong (or that is missing), or `None` when the chain is intact. The
     /// last event must also match the head bumped in every event's transaction, so that

@@ -183,6 +183,7 @@ pub(crate) async fn insert_candidature(
             other => other,
         })?;
     }
+    crate::queue_stats::refresh(store, conn, &c.id).await?;
     Ok(())
 }
 
@@ -912,6 +913,7 @@ impl TenantStore {
             impact.dropped.len(),
             impact.new_items.len()
         );
+        crate::queue_stats::refresh(&self.store, conn, candidature_id).await?;
         audit::append(&self.store, conn, &entry).await?;
         self.tick();
         tx.commit().await?;
@@ -1018,6 +1020,7 @@ impl TenantStore {
         if entry.object.is_empty() {
             entry.object = format!("candidature {candidature_id} : {key} → {}", status.as_str());
         }
+        crate::queue_stats::refresh(&self.store, conn, candidature_id).await?;
         audit::append(&self.store, conn, &entry).await?;
         self.tick();
         tx.commit().await?;

@@ -28,7 +28,7 @@ use segur_domain::world::{
 };
 use segur_store::{
     API_TOKEN_PREFIX, AuditEntry, Backend, BlobStore, ConnectOptions, NewAccount, NewApiToken,
-    Page, Store, StoreError, TokenScope, token_secret_digest, verify_password,
+    Page, ScanErrorRetry, Store, StoreError, TokenScope, token_secret_digest, verify_password,
 };
 use sqlx::Connection;
 
@@ -2194,7 +2194,7 @@ async fn check_blobs_are_per_tenant(store: Store, _url: String) {
 /// transaction; the same content is one file per organisation (linked to several items without
 /// a second copy), never shared across organisations; a re-deposit after a complement request
 /// opens a new version and keeps the old one; scan verdicts are audited; sessions are per tenant.
-async fn check_proof_files_versions_and_isolation(store: Store, _url: String) {
+async fn check_proof_files_versions_and_isolation(store: Store, url: String) {
     use segur_store::{FileFacts, NewUpload, ScanState};
     loaded(&store).await;
     let t = store.tenant("ed-a");
@@ -2368,9 +2368,13 @@ async fn check_proof_files_versions_and_isolation(store: Store, _url: String) {
         t.link_file("cand-a1", &k1, &l1.file.id, &by).await,
         Err(StoreError::Conflict(_))
     ));
+    queue_stats_match_a_rebuild(&store, &url).await;
 
     // Antivirus: pending files listed for the worker, verdict recorded and audited.
-    let pending = sys.files_to_scan(100).await.unwrap();
+    let pending = sys
+        .files_to_scan(100, &ScanErrorRetry::now(3))
+        .await
+        .unwrap();
     assert_eq!(pending.len(), 2);
     assert!(pending.iter().all(|p| p.organisation_id == "ed-a"));
     t.record_scan_result(&l1.file.id, ScanState::Clean, None, &AuditEntry::default())
@@ -2396,12 +2400,87 @@ async fn check_proof_files_versions_and_isolation(store: Store, _url: String) {
             .unwrap_err(),
         StoreError::NotFound
     );
-    assert!(sys.files_to_scan(100).await.unwrap().is_empty());
+    assert!(
+        sys.files_to_scan(100, &ScanErrorRetry::now(3))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let f3 = t.get_file(&l3.file.id).await.unwrap();
     assert_eq!(
         (f3.scan_state, f3.scan_detail.as_deref()),
         (ScanState::Infected, Some("Test.EICAR"))
     );
+
+    // Scan errors: retried on later passes (never within the pass that got them), up to the
+    // attempt limit; then final, until the same content is deposited again.
+    let s5 = t
+        .create_upload_session(&new(&k2, "erreur.png", 12), &by)
+        .await
+        .unwrap();
+    let bad = FileFacts {
+        sha256: "e".repeat(64),
+        size: 12,
+        media_type: "image/png".into(),
+    };
+    let l5 = t.complete_upload(&s5.id, &bad, &by).await.unwrap();
+    let queued = |list: &[segur_store::PendingScan]| list.iter().any(|p| p.file_id == l5.file.id);
+    for attempt in 1..=3 {
+        assert!(
+            queued(
+                &sys.files_to_scan(100, &ScanErrorRetry::now(3))
+                    .await
+                    .unwrap()
+            ),
+            "attempt {attempt}"
+        );
+        t.record_scan_result(
+            &l5.file.id,
+            ScanState::ScanError,
+            Some("size limit exceeded"),
+            &AuditEntry::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            t.get_file(&l5.file.id).await.unwrap().scan_attempts,
+            attempt
+        );
+        let same_pass = ScanErrorRetry {
+            max_attempts: 3,
+            scanned_before: "2000-01-01T00:00:00Z".into(),
+        };
+        assert!(
+            !queued(&sys.files_to_scan(100, &same_pass).await.unwrap()),
+            "retried within its pass"
+        );
+    }
+    assert!(
+        !queued(
+            &sys.files_to_scan(100, &ScanErrorRetry::now(3))
+                .await
+                .unwrap()
+        ),
+        "the error is final after 3 attempts"
+    );
+    let s6 = t
+        .create_upload_session(&new(&key("SC.SSI/GEN.07", 1, 2), "erreur-bis.png", 12), &by)
+        .await
+        .unwrap();
+    let again = t.complete_upload(&s6.id, &bad, &by).await.unwrap();
+    assert_eq!(again.file.id, l5.file.id);
+    assert_eq!(
+        (again.file.scan_state, again.file.scan_attempts),
+        (ScanState::Pending, 0)
+    );
+    assert!(queued(
+        &sys.files_to_scan(100, &ScanErrorRetry::now(3))
+            .await
+            .unwrap()
+    ));
+    t.record_scan_result(&l5.file.id, ScanState::Clean, None, &AuditEntry::default())
+        .await
+        .unwrap();
 
     // Sessions: abandoned ones expire, each audited; deleting another tenant's is NotFound.
     let s4 = t
@@ -2426,10 +2505,10 @@ async fn check_proof_files_versions_and_isolation(store: Store, _url: String) {
     assert_eq!(expired, std::slice::from_ref(&s4.id));
     assert!(sys.upload_sessions().await.unwrap().is_empty());
 
-    // Every mutation above wrote its event: 4 starts, 3 deposits, 2 statuses, 2 scans,
+    // Every mutation above wrote its event: 6 starts, 5 deposits, 2 statuses, 6 scans,
     // 1 expiry.
     let audit = sys.list_audit(Page::max()).await.unwrap();
-    assert_eq!(audit.total - audit_before, 12);
+    assert_eq!(audit.total - audit_before, 20);
     let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
     for a in [
         "file.upload_start",
@@ -2606,7 +2685,7 @@ async fn check_rem_01_import_and_publish_versions(store: Store, _url: String) {
 
 /// REM-03 on a real candidature: preview, then apply the move to a new REM version; deposits
 /// of unchanged items are kept, of reworded and removed items deleted, in one audited step.
-async fn check_rem_03_candidature_migration(store: Store, _url: String) {
+async fn check_rem_03_candidature_migration(store: Store, url: String) {
     loaded(&store).await;
     let sys = store.system();
     let mut v2 = sys.get_rem_version("MDV-LGC-Va2", "1.0").await.unwrap();
@@ -2670,6 +2749,7 @@ async fn check_rem_03_candidature_migration(store: Store, _url: String) {
         .await
         .unwrap();
     assert_eq!(applied, preview);
+    queue_stats_match_a_rebuild(&store, &url).await;
     let c = tenant.get_candidature("cand-a1").await.unwrap();
     assert_eq!(c.candidature.rem_version, "2.0");
     let keys: Vec<ProofItemKey> = c.deposits.iter().map(|d| d.key.clone()).collect();
@@ -2970,7 +3050,7 @@ async fn check_audit_timestamps(store: Store, _url: String) {
 /// PEN-03: a pentest form deposited as a file is recorded with its report, visible to the rules
 /// (pentest_forms) and audited in the same transaction; another organisation gets NotFound and
 /// nothing is written for it.
-async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
+async fn check_pen_03_pentest_form_files(store: Store, url: String) {
     loaded(&store).await;
     let a = store.tenant("ed-a");
     let before_forms = a.list_pentest_forms().await.unwrap().len();
@@ -2995,6 +3075,7 @@ async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
         signature_sha256: None,
         signature_size: None,
         report: r#"{"outcome":"valid"}"#.into(),
+        item: None,
     };
     let entry = AuditEntry::new("pentest_form.deposit", "cand-a1 formulaire.pdf");
     let (id, uploaded_at) = a.add_pentest_form(&form, &file, &entry).await.unwrap();
@@ -3012,7 +3093,11 @@ async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
     let world = a.world_for_candidature("cand-a1").await.unwrap();
     assert!(world.pentest_forms.contains(&form));
     // The form's blob waits for the antivirus like any proof file.
-    let to_scan = store.system().files_to_scan(500).await.unwrap();
+    let to_scan = store
+        .system()
+        .files_to_scan(500, &ScanErrorRetry::now(3))
+        .await
+        .unwrap();
     assert!(
         to_scan
             .iter()
@@ -3044,6 +3129,58 @@ async fn check_pen_03_pentest_form_files(store: Store, _url: String) {
     assert_eq!(
         store.system().list_audit(Page::max()).await.unwrap().total,
         before_audit + 1
+    );
+
+    // PEN-02's proof item: the form's file becomes a proof file of that item (deposited,
+    // listed with its version), in the same transaction; the queue counters follow.
+    let item = ProofItemKey {
+        requirement: rid("SC.SSI/GEN.06"),
+        scenario: 1,
+        proof: 1,
+    };
+    let sha2 = a_blob(&store, "ed-a", b"%PDF-1.7 signed, for the item").await;
+    let for_item = segur_store::NewPentestFormFile {
+        file_sha256: sha2.clone(),
+        item: Some(item.clone()),
+        ..file.clone()
+    };
+    a.add_pentest_form(&form, &for_item, &entry).await.unwrap();
+    let listed = a.list_pentest_form_files("cand-a1").await.unwrap();
+    assert_eq!(listed[0].item.as_ref(), Some(&item));
+    assert_eq!(listed[1].item, None);
+    let files = a.list_candidature_files("cand-a1").await.unwrap();
+    let linked = files
+        .iter()
+        .find(|l| l.key == item && l.file.sha256 == sha2)
+        .expect("the form is a proof file of its item");
+    assert!(linked.current);
+    let row = a
+        .list_proof_items("cand-a1", None, Page::max())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.requirement == "SC.SSI/GEN.06" && i.scenario == 1 && i.proof == 1)
+        .unwrap();
+    assert_eq!(row.status, ProofStatus::Deposited);
+    queue_stats_match_a_rebuild(&store, &url).await;
+    // An item outside the REM: refused, nothing recorded.
+    let forms = a.list_pentest_form_files("cand-a1").await.unwrap().len();
+    let unknown = segur_store::NewPentestFormFile {
+        item: Some(ProofItemKey {
+            requirement: rid("SC.SSI/GEN.06"),
+            scenario: 9,
+            proof: 9,
+        }),
+        ..for_item.clone()
+    };
+    assert!(matches!(
+        a.add_pentest_form(&form, &unknown, &entry).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        a.list_pentest_form_files("cand-a1").await.unwrap().len(),
+        forms
     );
 }
 
@@ -3961,6 +4098,115 @@ async fn event_kinds(url: &str, organisation: &str) -> Vec<String> {
     rows.iter().map(|r| r.get::<String, _>("kind")).collect()
 }
 
+/// The queue counters the store maintained, as raw rows, then a rebuild of them all: both
+/// must be the same (`queue_stats` is refreshed in the transaction of every deposit and
+/// review; a write path that forgets it fails here). Returns the rows.
+async fn queue_stats_match_a_rebuild(
+    store: &Store,
+    url: &str,
+) -> Vec<(
+    String,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+)> {
+    use sqlx::Row;
+    async fn read(
+        url: &str,
+    ) -> Vec<(
+        String,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        String,
+    )> {
+        let mut raw = sqlx::AnyConnection::connect(url).await.unwrap();
+        let rows = sqlx::query(
+            "SELECT candidature_id, to_review, validated, open_complements, next_due, oldest_request, \
+             deadline_key FROM queue_stats ORDER BY candidature_id",
+        )
+        .fetch_all(&mut raw)
+        .await
+        .unwrap();
+        raw.close().await.unwrap();
+        rows.iter()
+            .map(|r| {
+                (
+                    r.get("candidature_id"),
+                    r.get("to_review"),
+                    r.get("validated"),
+                    r.get("open_complements"),
+                    r.get("next_due"),
+                    r.get("oldest_request"),
+                    r.get("deadline_key"),
+                )
+            })
+            .collect()
+    }
+    let maintained = read(url).await;
+    let n = store.system().rebuild_queue_stats().await.unwrap();
+    let rebuilt = read(url).await;
+    assert_eq!(maintained, rebuilt, "queue_stats drifted from its rebuild");
+    assert_eq!(n as usize, rebuilt.len());
+    rebuilt
+}
+
+/// The queue's two plans (walk the order's index and stop at the page; find the matches and
+/// sort them) give the same pages, for every sort and a set of filters, at every offset.
+async fn queue_plans_agree(sys: &segur_store::SystemStore) {
+    use segur_store::{QueueFilter, QueueSort};
+    let filters = [
+        QueueFilter::default(),
+        QueueFilter {
+            with_open_complements: true,
+            ..QueueFilter::default()
+        },
+        QueueFilter {
+            assignee: Some(String::new()),
+            ..QueueFilter::default()
+        },
+        QueueFilter {
+            q: Some("a".into()),
+            ..QueueFilter::default()
+        },
+        QueueFilter {
+            dispositif: Some("MDV-LGC-Va2".into()),
+            ..QueueFilter::default()
+        },
+    ];
+    for sort in ["deadline", "editor", "dispositif", "state", "to_review"] {
+        let sort = QueueSort::parse(sort).unwrap();
+        for filter in &filters {
+            for offset in [0, 1, 2, 50] {
+                let page = Page::new(2, offset);
+                let walked = sys
+                    .instruction_queue_walking_above(filter, sort, page, 0)
+                    .await
+                    .unwrap();
+                let sorted = sys
+                    .instruction_queue_walking_above(filter, sort, page, i64::MAX)
+                    .await
+                    .unwrap();
+                assert_eq!(walked, sorted, "{sort:?} {filter:?} offset {offset}");
+                let total = sys
+                    .instruction_counts(filter, d(2026, 1, 1))
+                    .await
+                    .unwrap()
+                    .total;
+                assert_eq!(
+                    walked.total, total,
+                    "{sort:?} {filter:?}: page total = counts total"
+                );
+            }
+        }
+    }
+}
+
 async fn check_instruction(store: Store, url: String) {
     use segur_domain::decision::{Motivation, NruTemplate, VerificationCode};
     use segur_domain::instruction::ItemDecision;
@@ -4090,6 +4336,14 @@ async fn check_instruction(store: Store, url: String) {
     assert_eq!(q.total, 1);
     assert_eq!(q.items[0].candidature_id, "cand-a2");
     assert_eq!(q.items[0].next_due, Some(d(2026, 7, 6)));
+    queue_plans_agree(&sys).await;
+    let stats = queue_stats_match_a_rebuild(&store, &url).await;
+    let a2 = stats.iter().find(|r| r.0 == "cand-a2").unwrap();
+    assert_eq!(
+        (a2.3, a2.4.as_deref(), a2.5.as_deref()),
+        (1, Some("2026-07-06"), Some("2026-07-01"))
+    );
+    assert_eq!(a2.6, "2026-07-06");
     let counts = sys
         .instruction_counts(&QueueFilter::default(), d(2026, 7, 10))
         .await
@@ -4189,6 +4443,13 @@ async fn check_instruction(store: Store, url: String) {
     let reviews = a.list_reviews("cand-a2").await.unwrap();
     let kinds: Vec<&str> = reviews.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(kinds, ["complement_requested", "answered", "validated"]);
+    let stats = queue_stats_match_a_rebuild(&store, &url).await;
+    let a2 = stats.iter().find(|r| r.0 == "cand-a2").unwrap();
+    assert_eq!(
+        (a2.3, a2.4.as_deref(), a2.6.as_str()),
+        (0, None, "9999-12-31")
+    );
+    queue_plans_agree(&sys).await;
     assert_eq!(b.list_reviews("cand-a2").await, Err(StoreError::NotFound));
 
     // Thread.

@@ -689,10 +689,18 @@ pub async fn get_content(
                     "fichier infecté, mis en quarantaine : il ne peut pas être téléchargé"
                         .to_owned()
                 }
-                ScanState::ScanError => {
-                    "l'analyse antivirus de ce fichier a échoué : il ne peut pas être téléchargé"
-                        .to_owned()
+                ScanState::ScanError
+                    if file.scan_attempts >= i64::from(state.config().scan_error_attempts) =>
+                {
+                    format!(
+                        "l'analyse antivirus de ce fichier a échoué {} fois : il ne peut être ni téléchargé ni instruit ; \
+                         déposez-le de nouveau",
+                        file.scan_attempts
+                    )
                 }
+                ScanState::ScanError => "l'analyse antivirus de ce fichier a échoué : elle sera retentée ; \
+                     le fichier ne peut pas être téléchargé d'ici là"
+                    .to_owned(),
                 _ => {
                     "analyse antivirus en cours : le fichier sera disponible une fois déclaré sain"
                         .to_owned()

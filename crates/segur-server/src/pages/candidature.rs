@@ -136,6 +136,8 @@ pub struct CandidaturePage {
     pub pentest_anchors: usize,
     /// The user may deposit a pentest form (the candidature's editor).
     pub pentest_can_deposit: bool,
+    /// The REM's proof items about the pentest: the form's file can be deposited for one.
+    pub pentest_items: Vec<crate::pentest::PentestItemOption>,
     /// Assignments and internal notes: only for the owning editor's staff (never the ANS).
     pub collab: Option<crate::pages::collaboration::CollaborationSection>,
     /// Outcome of the last form sent from this page.
@@ -244,7 +246,9 @@ pub async fn show(
         .map(|r| r.version)
         .collect();
     let pentest_forms = crate::pentest::list(&state, &tenant, &id).await?;
+    let pentest_items = crate::pentest::pentest_items(&tenant, &id).await?;
     Ok(render_html(&CandidaturePage {
+        pentest_items,
         collab,
         notice: short(outcome.message),
         error: short(outcome.erreur),

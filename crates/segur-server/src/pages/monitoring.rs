@@ -292,6 +292,9 @@ pub struct MonitoringPage {
     pub layout: Layout,
     pub at: String,
     pub date_param: String,
+    /// When the figures were computed, in Paris time.
+    pub computed_at: String,
+    pub up_to_date: bool,
     pub dep01_checkpoints: Vec<String>,
     pub dep01_met: usize,
     pub dep01_total: usize,
@@ -330,6 +333,16 @@ pub async fn show(
         layout: Layout::new("Suivi du plan de sécurisation", Some(&user), "monitoring"),
         at: at.strftime("%d/%m/%Y").to_string(),
         date_param: at.to_string(),
+        computed_at: report
+            .computed_at
+            .parse::<jiff::Timestamp>()
+            .map(|t| {
+                t.to_zoned(segur_domain::calendar::paris())
+                    .strftime("%d/%m/%Y à %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| report.computed_at.clone()),
+        up_to_date: report.up_to_date,
         dep01_checkpoints: checkpoints,
         dep01_met: report.dep01.iter().filter(|l| l.met()).count(),
         dep01_total: report.dep01.len(),

@@ -339,3 +339,78 @@ async fn monitoring_page_has_accessible_charts_and_tables() {
     );
     assert!(html.contains("/api/v1/monitoring/dep01/export?format=xlsx"));
 }
+
+/// The report is kept while nothing changes (a second view issues none of its queries); after
+/// a change, a report that is slow to compute (here: any, the wait limit being zero) is shown
+/// as it was, marked not up to date, while the new one is computed in the background; the new
+/// figures then arrive without another change.
+#[tokio::test]
+async fn monitoring_report_is_kept_until_the_data_changes() {
+    let app = TestApp::demo_with(|c| c.monitoring_wait_limit = std::time::Duration::ZERO).await;
+    let ans = app.login(ANS).await;
+    let validated_in_w45 = |report: &serde_json::Value| -> u64 {
+        report["throughput"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["week"]["year"] == 2026 && w["week"]["week"] == 45)
+            .map(|w| w["validated"].as_u64().unwrap_or(0))
+            .sum()
+    };
+
+    let before = app.store.query_count();
+    let (status, first) = app.get_json("/api/v1/monitoring", Some(&ans)).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let first_cost = app.store.query_count() - before;
+    assert_eq!(first["up_to_date"], true);
+    assert!(first["computed_at"].as_str().unwrap().ends_with('Z'));
+    let base = validated_in_w45(&first);
+
+    let before = app.store.query_count();
+    let (_, second) = app.get_json("/api/v1/monitoring", Some(&ans)).await;
+    let second_cost = app.store.query_count() - before;
+    assert_eq!(second, first);
+    assert!(
+        second_cost + 5 <= first_cost,
+        "the kept report is served without its queries ({second_cost} vs {first_cost})"
+    );
+
+    // A decision: the audit sequence moves.
+    let items = deposited_items(&app, "ed-monlps", "monlps-psf").await;
+    decide(
+        &app,
+        EventKind::ProofValidated,
+        "ed-monlps",
+        "monlps-psf",
+        &items[0].0,
+        "2026-11-04T10:00:00Z",
+    )
+    .await;
+    let (_, stale) = app.get_json("/api/v1/monitoring", Some(&ans)).await;
+    assert_eq!(stale["up_to_date"], false, "{}", stale["computed_at"]);
+    assert_eq!(validated_in_w45(&stale), base);
+
+    let mut fresh = stale;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        fresh = app.get_json("/api/v1/monitoring", Some(&ans)).await.1;
+        if fresh["up_to_date"] == true {
+            break;
+        }
+    }
+    assert_eq!(
+        fresh["up_to_date"], true,
+        "the background refresh never landed"
+    );
+    assert_eq!(
+        validated_in_w45(&fresh),
+        base + 1,
+        "{}",
+        fresh["throughput"]
+    );
+
+    // The page says when its figures were computed.
+    let (status, html, _) = app.get("/suivi", Some(&ans)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Chiffres calculés le"), "{html}");
+}
