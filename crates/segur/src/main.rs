@@ -292,6 +292,13 @@ struct ServeArgs {
     /// Hour (Europe/Paris, 0-23) from which daily digests are sent.
     #[arg(long, env = "SEGUR_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(i8).range(0..=23))]
     digest_hour: i8,
+    /// Antivirus attempts on a file clamd fails to scan before the error is final.
+    #[arg(long, env = "SEGUR_SCAN_ERROR_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    scan_error_attempts: u32,
+    /// A monitoring report slower than this (milliseconds) is refreshed in the background
+    /// after a change, the page showing the previous figures meanwhile.
+    #[arg(long, env = "SEGUR_MONITORING_WAIT_MS", default_value_t = 2000)]
+    monitoring_wait_ms: u64,
 }
 
 fn parse_reminder_days(s: &str) -> Result<segur_domain::notify::ReminderPolicy, String> {
@@ -874,6 +881,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)?,
         reminder_policy: args.reminder_days.clone(),
         digest_hour: args.digest_hour,
+        scan_error_attempts: args.scan_error_attempts,
+        monitoring_wait_limit: std::time::Duration::from_millis(args.monitoring_wait_ms),
         ..ServerConfig::default()
     };
     let state = AppState::new(store, config, settings);
