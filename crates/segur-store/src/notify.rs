@@ -670,18 +670,15 @@ impl SystemStore {
         let mut claimed = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;
-            store.tick();
-            let won = sqlx::query(
+            let won = crate::util::take_lease(
+                store,
                 "UPDATE notifications SET email_next_at = $1 WHERE id = $2 AND email_status = 'pending' \
                  AND email_next_at = $3",
+                &id,
+                lease_until,
+                r.try_get("email_next_at")?,
             )
-            .bind(lease_until)
-            .bind(&id)
-            .bind(r.try_get::<i64, _>("email_next_at")?)
-            .execute(store.pool())
-            .await?
-            .rows_affected()
-                == 1;
+            .await?;
             let Some(to) = r.try_get::<Option<String>, _>("email_to")? else {
                 continue;
             };

@@ -19,6 +19,27 @@ pub fn fold_for_search(s: &str) -> String {
 }
 
 /// Escapes `\`, `%` and `_` for a `LIKE … ESCAPE '\'` pattern.
+/// Takes the lease of one queued row (an e-mail, a webhook delivery) by compare-and-set on its
+/// next attempt time: `update` sets it to `$1` where the id is `$2` and the time is still the
+/// `$3` this worker read. True when this worker won it; another one that read the same row
+/// then changes nothing, and a worker that dies mid-attempt leaves it to be retried at `$1`.
+pub(crate) async fn take_lease(
+    store: &crate::Store,
+    update: &'static str,
+    id: &str,
+    lease_until: i64,
+    read_next_at: i64,
+) -> Result<bool, StoreError> {
+    store.tick();
+    let done = sqlx::query(update)
+        .bind(lease_until)
+        .bind(id)
+        .bind(read_next_at)
+        .execute(store.pool())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -458,18 +458,15 @@ impl SystemStore {
         let mut claimed = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;
-            store.tick();
-            let won = sqlx::query(
+            let won = crate::util::take_lease(
+                store,
                 "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' \
                  AND next_attempt_at = $3",
+                &id,
+                lease_until,
+                r.try_get("next_attempt_at")?,
             )
-            .bind(lease_until)
-            .bind(&id)
-            .bind(r.try_get::<i64, _>("next_attempt_at")?)
-            .execute(store.pool())
-            .await?
-            .rows_affected()
-                == 1;
+            .await?;
             if !won {
                 continue;
             }
