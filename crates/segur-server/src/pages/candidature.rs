@@ -246,7 +246,7 @@ pub async fn show(
         .map(|r| r.version)
         .collect();
     let pentest_forms = crate::pentest::list(&state, &tenant, &id).await?;
-    let pentest_items = crate::pentest::pentest_items(&tenant, &id).await?;
+    let pentest_items = crate::pentest::pentest_items(&world, &c);
     Ok(render_html(&CandidaturePage {
         pentest_items,
         collab,
