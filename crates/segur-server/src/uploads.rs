@@ -166,25 +166,85 @@ async fn settle(
     Ok(())
 }
 
-fn flush(buf: &mut Vec<u8>, carry: &mut (Option<std::fs::File>, Option<Hashing>)) -> Option<Job> {
-    if buf.is_empty() {
+/// Received chunks waiting for the writing task, kept as hyper handed them over (no copy):
+/// they are written with one vectored write and hashed in place. Chunks smaller than
+/// [`SMALL_CHUNK`] are joined first, so that a client sending tiny chunks cannot make the list
+/// (one `Bytes` per chunk) grow past a few hundred entries per buffer.
+#[derive(Default)]
+struct Batch {
+    chunks: Vec<Bytes>,
+    small: bytes::BytesMut,
+    len: usize,
+}
+
+/// Below this size a received chunk is copied into the batch's joining buffer.
+const SMALL_CHUNK: usize = 32 << 10;
+
+impl Batch {
+    fn push(&mut self, chunk: Bytes) {
+        self.len += chunk.len();
+        if chunk.len() < SMALL_CHUNK {
+            self.small.extend_from_slice(&chunk);
+            if self.small.len() >= SMALL_CHUNK {
+                self.chunks.push(self.small.split().freeze());
+            }
+        } else {
+            if !self.small.is_empty() {
+                self.chunks.push(self.small.split().freeze());
+            }
+            self.chunks.push(chunk);
+        }
+    }
+
+    fn take(&mut self) -> Vec<Bytes> {
+        if !self.small.is_empty() {
+            self.chunks.push(self.small.split().freeze());
+        }
+        self.len = 0;
+        std::mem::take(&mut self.chunks)
+    }
+}
+
+/// Writes every chunk, in order, with as few `writev` calls as the kernel allows.
+fn write_chunks(file: &mut std::fs::File, chunks: &[Bytes]) -> std::io::Result<()> {
+    // Linux takes at most 1024 slices per call (IOV_MAX).
+    for group in chunks.chunks(1024) {
+        let mut slices: Vec<std::io::IoSlice<'_>> =
+            group.iter().map(|c| std::io::IoSlice::new(c)).collect();
+        let mut slices = &mut slices[..];
+        while !slices.is_empty() {
+            match file.write_vectored(slices) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => std::io::IoSlice::advance_slices(&mut slices, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn flush(batch: &mut Batch, carry: &mut (Option<std::fs::File>, Option<Hashing>)) -> Option<Job> {
+    if batch.len == 0 {
         return None;
     }
-    let data = std::mem::replace(buf, Vec::with_capacity(WRITE_BUFFER));
+    let chunks = batch.take();
     let mut file = carry.0.take()?;
     let mut hashing = carry.1.take();
     Some(tokio::task::spawn_blocking(move || {
         // Hash on a second thread while this one writes: two cores for one upload.
         let (result, hashed) = std::thread::scope(|scope| {
-            let data = &data;
+            let chunks = &chunks;
             let hasher = hashing.take().map(|mut h| {
                 scope.spawn(move || {
-                    h.hasher.update(data);
-                    h.offset += data.len() as u64;
+                    for chunk in chunks {
+                        h.hasher.update(chunk);
+                        h.offset += chunk.len() as u64;
+                    }
                     h
                 })
             });
-            let result = file.write_all(data);
+            let result = write_chunks(&mut file, chunks);
             (result, hasher.and_then(|t| t.join().ok()))
         });
         if result.is_ok() {
@@ -220,7 +280,7 @@ where
     let mut carry = (Some(file), hashing);
     let mut written = start;
     let mut buffered = 0u64;
-    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUFFER);
+    let mut batch = Batch::default();
     let mut failure: Option<ApiError> = None;
     loop {
         let next = match tokio::time::timeout(IDLE_TIMEOUT, body.next()).await {
@@ -261,13 +321,13 @@ where
             break;
         }
         buffered += chunk.len() as u64;
-        buf.extend_from_slice(&chunk);
-        if buf.len() >= WRITE_BUFFER {
+        batch.push(chunk);
+        if batch.len >= WRITE_BUFFER {
             settle(&mut pending, &mut carry).await?;
             written += buffered;
             unsynced += buffered;
             buffered = 0;
-            pending = flush(&mut buf, &mut carry);
+            pending = flush(&mut batch, &mut carry);
             if unsynced >= SYNC_EVERY
                 && flushing.as_ref().is_none_or(|f| f.is_finished())
                 && let Some(f) = syncer.as_ref().and_then(|f| f.try_clone().ok())
@@ -281,7 +341,7 @@ where
     }
     settle(&mut pending, &mut carry).await?;
     written += buffered;
-    if let Some(job) = flush(&mut buf, &mut carry) {
+    if let Some(job) = flush(&mut batch, &mut carry) {
         pending = Some(job);
         settle(&mut pending, &mut carry).await?;
     }
