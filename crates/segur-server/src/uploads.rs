@@ -275,7 +275,7 @@ impl PartFile {
         for chunk in chunks {
             let mut data = &chunk[..];
             while !data.is_empty() {
-                if self.staged == 0 && self.offset % align != 0 {
+                if self.staged == 0 && !self.offset.is_multiple_of(align) {
                     let n = data.len().min((align - self.offset % align) as usize);
                     self.plain.write_all(&data[..n])?;
                     self.offset += n as u64;
