@@ -237,6 +237,7 @@ const DIRECT_ALIGN: usize = 4096;
 /// the ordinary handle; the file's length stays the count of bytes received once
 /// [`PartFile::finish`] ran.
 struct PartFile {
+    /// Opened in append mode: its writes land at the end, after the direct writes.
     plain: std::fs::File,
     direct: Option<std::fs::File>,
     offset: u64,
@@ -501,7 +502,7 @@ where
     let path = dir.join(format!("incoming-{}.tmp", uuid::Uuid::new_v4().simple()));
     let file = std::fs::OpenOptions::new()
         .create_new(true)
-        .write(true)
+        .append(true)
         .open(&path)
         .map_err(|e| io_error(&e, "creating an upload's file"))?;
     let hashing = Some(Hashing {
