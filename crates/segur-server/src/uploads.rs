@@ -268,6 +268,8 @@ impl PartFile {
 
     fn write_chunks(&mut self, chunks: &[Bytes]) -> std::io::Result<()> {
         if self.direct.is_none() {
+            // Bytes staged before direct writes were refused go first.
+            self.finish()?;
             write_chunks(&mut self.plain, chunks)?;
             self.offset += chunks.iter().map(|c| c.len() as u64).sum::<u64>();
             return Ok(());
